@@ -1,0 +1,98 @@
+/**
+ * The one error registry: every error code string of the wire contract lives here, with its HTTP
+ * status and a one-line description (docs/errors.md is checked against this table by a test).
+ */
+export const ERROR_CODES = {
+  INVALID_REQUEST: { status: 400, when: 'Body not a JSON array, method name missing or not a string, bad arguments.' },
+  METHOD_NOT_FOUND: { status: 404, when: 'Unknown RPC method.' },
+  NOT_FOUND: { status: 404, when: 'Unknown path.' },
+  AUTH_REQUIRED: { status: 401, when: 'No token.' },
+  AUTH_INVALID_TOKEN: { status: 401, when: 'Malformed token.' },
+  AUTH_UNAUTHORIZED: { status: 403, when: 'Unknown namespace, wrong secret, or not allowed.' },
+  NAMESPACE_NOT_FOUND: { status: 404, when: '`ns.delete`/`ns.info` of a missing namespace.' },
+  NAMESPACE_EXISTS: { status: 409, when: '`ns.create` of an existing id.' },
+  STREAM_VERSION_CONFLICT: {
+    status: 409,
+    when: '`expectedVersion` mismatch; details `{expected, actual}`, actual -1 for a missing stream.',
+  },
+  DUPLICATE_MESSAGE_ID: { status: 409, when: '`stream.write` with an id that exists in the namespace.' },
+  PAYLOAD_TOO_LARGE: { status: 413, when: 'Request body (or one import line) over the configured limit.' },
+  INVALID_JSON: { status: 400, when: 'Import: a line is not JSON.' },
+  INVALID_RECORD: { status: 400, when: 'Import: a field missing or of the wrong type or range.' },
+  POSITION_EXISTS: {
+    status: 409,
+    when: 'Import: a gpos, (stream, pos) or id exists in the namespace or earlier in the same import.',
+  },
+  IMPORT_FAILED: { status: 500, when: 'Import: the store failed.' },
+  BACKEND_ERROR: { status: 500, when: 'The store failed (never for a client mistake).' },
+} as const satisfies Record<string, { status: number; when: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export type ErrorDetails = Record<string, unknown>;
+
+/** The error every layer throws; the server turns it into `{"error":{code,message,details}}`. */
+export class EventoError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: ErrorDetails, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EventoError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /** The HTTP status of this error's code. */
+  get status(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: ErrorDetails } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** `expectedVersion` did not match the stream's version (-1 when the stream does not exist). */
+export class StreamVersionConflictError extends EventoError {
+  readonly streamName: string;
+  readonly expected: number;
+  readonly actual: number;
+
+  constructor(streamName: string, expected: number, actual: number) {
+    super(
+      'STREAM_VERSION_CONFLICT',
+      `stream ${streamName}: expected version ${expected}, actual ${actual}`,
+      { expected, actual },
+    );
+    this.streamName = streamName;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** What clashed in an import: checked in this order. */
+export type PositionClash = 'gpos' | 'stream-position' | 'id';
+
+/**
+ * An imported record clashes with a stored one (or an earlier one of the same import).
+ * `index` is the record's index in the batch handed to `importBatch`.
+ */
+export class PositionExistsError extends EventoError {
+  readonly index: number;
+  readonly clash: PositionClash;
+
+  constructor(index: number, clash: PositionClash, message: string) {
+    super('POSITION_EXISTS', message, { clash });
+    this.index = index;
+    this.clash = clash;
+  }
+}
+
+/** Shorthands for the codes thrown from many places. */
+export const invalidRequest = (message: string, details?: ErrorDetails): EventoError =>
+  new EventoError('INVALID_REQUEST', message, details);
+
+export const isEventoError = (err: unknown): err is EventoError => err instanceof EventoError;

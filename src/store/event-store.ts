@@ -1,0 +1,273 @@
+/**
+ * The store façade: validation, defaults, id/time generation, JSON encoding and error mapping,
+ * once, above whichever backend is open (the abstract-level split of public `put` → `_put`).
+ */
+import { v7 as uuidv7 } from 'uuid';
+import { EventoError, invalidRequest, isEventoError } from '../errors.js';
+import type {
+  CategorySummary,
+  ImportOptions,
+  NamespaceRecord,
+  NamespaceStats,
+  StoreBackend,
+  StoreCapabilities,
+  StoredMessage,
+  StreamSummary,
+  WriteResult,
+} from './store.js';
+import { isCategory, type ConsumerGroup } from './stream-name.js';
+import { nowMicros } from './time.js';
+import { assertNamespaceId, assertStreamName, isUuid } from './validate.js';
+
+/** Largest `batchSize` a read accepts (-1 means no limit). */
+export const MAX_BATCH_SIZE = 10_000;
+
+export type JsonObject = Record<string, unknown>;
+
+export interface WriteMessageInput {
+  type: string;
+  data: JsonObject;
+  metadata?: JsonObject | null;
+}
+
+export interface WriteMessageOptions {
+  /** A UUID; a UUIDv7 is generated when absent. */
+  id?: string;
+  /** -1: the stream must not exist. */
+  expectedVersion?: number;
+}
+
+export interface GetStreamOptions {
+  /** Default 0; a negative position counts as 0. */
+  position?: number;
+  /** Filter on global position instead of stream position. */
+  globalPosition?: number;
+  /** Default 1000; -1 no limit; 0 returns []; 1..10000. */
+  batchSize?: number;
+}
+
+export interface GetCategoryOptions {
+  /** Global position to start at; default 1. */
+  position?: number;
+  /** Same as `position` (takes precedence). */
+  globalPosition?: number;
+  batchSize?: number;
+  correlation?: string;
+  consumerGroup?: ConsumerGroup;
+}
+
+export interface NamespaceSummary extends NamespaceRecord {
+  messageCount: number;
+}
+
+export type NamespaceInfo = NamespaceRecord & NamespaceStats;
+
+export interface ListStreamsInput {
+  prefix?: string;
+  cursor?: string;
+  /** 1..1000, default 100. */
+  limit?: number;
+}
+
+/** The store as the server, the CLI and the tests use it. */
+export class EventStore {
+  readonly #backend: StoreBackend;
+
+  constructor(backend: StoreBackend) {
+    this.#backend = backend;
+  }
+
+  get backendName(): string {
+    return this.#backend.name;
+  }
+
+  get supports(): StoreCapabilities {
+    return this.#backend.supports;
+  }
+
+  /** Creates a namespace. Throws INVALID_REQUEST (bad id), NAMESPACE_EXISTS. */
+  async createNamespace(id: string, tokenHash: string, description = ''): Promise<NamespaceRecord> {
+    assertNamespaceId(id);
+    const record: NamespaceRecord = { id, tokenHash, description, createdAt: nowMicros() };
+    await this.#call(() => this.#backend.createNamespace(record));
+    return record;
+  }
+
+  /** Deletes a namespace and its messages. Throws NAMESPACE_NOT_FOUND. */
+  async deleteNamespace(id: string): Promise<{ messagesDeleted: number }> {
+    assertNamespaceId(id);
+    const deleted = await this.#call(() => this.#backend.deleteNamespace(id));
+    if (deleted === null) throw namespaceNotFound(id);
+    return { messagesDeleted: deleted };
+  }
+
+  /** The namespace's record, or null (also for an invalid id). */
+  async getNamespace(id: string): Promise<NamespaceRecord | null> {
+    return this.#call(() => this.#backend.getNamespace(id));
+  }
+
+  async listNamespaces(): Promise<NamespaceSummary[]> {
+    const records = await this.#call(() => this.#backend.listNamespaces());
+    return Promise.all(
+      records.map(async (r) => ({
+        ...r,
+        messageCount: (await this.#call(() => this.#backend.namespaceStats(r.id))).messageCount,
+      })),
+    );
+  }
+
+  /** Record and statistics of a namespace. Throws NAMESPACE_NOT_FOUND. */
+  async namespaceInfo(id: string): Promise<NamespaceInfo> {
+    assertNamespaceId(id);
+    const record = await this.getNamespace(id);
+    if (record === null) throw namespaceNotFound(id);
+    return { ...record, ...(await this.#call(() => this.#backend.namespaceStats(id))) };
+  }
+
+  async setTokenHash(id: string, tokenHash: string): Promise<void> {
+    await this.#call(() => this.#backend.setTokenHash(id, tokenHash));
+  }
+
+  /**
+   * Appends a message. Throws INVALID_REQUEST (empty name or type, bad id, bad expectedVersion),
+   * STREAM_VERSION_CONFLICT, DUPLICATE_MESSAGE_ID.
+   */
+  async writeMessage(
+    ns: string,
+    streamName: string,
+    message: WriteMessageInput,
+    options: WriteMessageOptions = {},
+  ): Promise<WriteResult> {
+    assertStreamName(streamName);
+    if (message.type.length === 0) throw invalidRequest('message type must be a non-empty string');
+    if (options.id !== undefined && !isUuid(options.id)) throw invalidRequest('id must be a UUID');
+    const ev = options.expectedVersion;
+    if (ev !== undefined && (!Number.isSafeInteger(ev) || ev < -1)) {
+      throw invalidRequest('expectedVersion must be an integer ≥ -1');
+    }
+    return this.#call(() =>
+      this.#backend.write(ns, {
+        id: options.id ?? uuidv7(),
+        streamName,
+        type: message.type,
+        data: JSON.stringify(message.data),
+        metadata: message.metadata == null ? null : JSON.stringify(message.metadata),
+        time: nowMicros(),
+        ...(ev === undefined ? {} : { expectedVersion: ev }),
+      }),
+    );
+  }
+
+  /** One page of a stream (`stream.get`); [] for a category name. */
+  async getStream(ns: string, streamName: string, options: GetStreamOptions = {}): Promise<StoredMessage[]> {
+    assertStreamName(streamName);
+    const limit = batchLimit(options.batchSize);
+    if (limit === 0 || isCategory(streamName)) return [];
+    const fromPosition = Math.max(0, options.position ?? 0);
+    return this.#collect(
+      this.#backend.readStream(ns, streamName, {
+        fromPosition,
+        limit,
+        ...(options.globalPosition === undefined ? {} : { fromGlobalPosition: options.globalPosition }),
+      }),
+    );
+  }
+
+  /** One page of a category in global order (`category.get`); '' reads the whole namespace. */
+  async getCategory(ns: string, name: string, options: GetCategoryOptions = {}): Promise<StoredMessage[]> {
+    const limit = batchLimit(options.batchSize);
+    if (limit === 0 || (name !== '' && !isCategory(name))) return [];
+    const group = options.consumerGroup;
+    if (group !== undefined) {
+      const { member, size } = group;
+      if (!Number.isSafeInteger(size) || size < 1 || !Number.isSafeInteger(member) || member < 0 || member >= size) {
+        throw invalidRequest('consumerGroup needs integers 0 <= member < size');
+      }
+    }
+    const from = Math.max(1, options.globalPosition ?? options.position ?? 1);
+    return this.#collect(
+      this.#backend.readCategory(ns, name, {
+        fromGlobalPosition: from,
+        limit,
+        ...(options.correlation === undefined ? {} : { correlation: options.correlation }),
+        ...(group === undefined ? {} : { consumerGroup: group }),
+      }),
+    );
+  }
+
+  /** Every message of a category ('' for all) from a global position, page by page. */
+  readCategory(ns: string, name: string, fromGlobalPosition = 1): AsyncIterable<StoredMessage[]> {
+    return this.#backend.readCategory(ns, name, { fromGlobalPosition, limit: null });
+  }
+
+  async lastMessage(ns: string, streamName: string, type?: string): Promise<StoredMessage | null> {
+    assertStreamName(streamName);
+    return this.#call(() => this.#backend.lastMessage(ns, streamName, type));
+  }
+
+  async streamVersion(ns: string, streamName: string): Promise<number | null> {
+    assertStreamName(streamName);
+    return this.#call(() => this.#backend.streamVersion(ns, streamName));
+  }
+
+  async listStreams(ns: string, input: ListStreamsInput = {}): Promise<StreamSummary[]> {
+    const limit = input.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
+      throw invalidRequest('limit must be an integer from 1 to 1000');
+    }
+    return this.#call(() =>
+      this.#backend.listStreams(ns, {
+        limit,
+        ...(input.prefix === undefined ? {} : { prefix: input.prefix }),
+        ...(input.cursor === undefined ? {} : { after: input.cursor }),
+      }),
+    );
+  }
+
+  async listCategories(ns: string): Promise<CategorySummary[]> {
+    return this.#call(() => this.#backend.listCategories(ns));
+  }
+
+  /**
+   * Stores validated records with their explicit positions in one transaction. Throws
+   * POSITION_EXISTS (`PositionExistsError` with the record's index) or IMPORT_FAILED.
+   */
+  async importBatch(ns: string, messages: readonly StoredMessage[], options: ImportOptions = {}): Promise<void> {
+    return this.#call(() => this.#backend.importBatch(ns, messages, options), 'IMPORT_FAILED');
+  }
+
+  async close(): Promise<void> {
+    await this.#backend.close();
+  }
+
+  async #collect(pages: AsyncIterable<StoredMessage[]>): Promise<StoredMessage[]> {
+    return this.#call(async () => {
+      const out: StoredMessage[] = [];
+      for await (const page of pages) for (const m of page) out.push(m);
+      return out;
+    });
+  }
+
+  async #call<T>(fn: () => Promise<T>, failure: 'BACKEND_ERROR' | 'IMPORT_FAILED' = 'BACKEND_ERROR'): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isEventoError(err)) throw err;
+      throw new EventoError(failure, 'the store failed', undefined, { cause: err });
+    }
+  }
+}
+
+function namespaceNotFound(id: string): EventoError {
+  return new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
+}
+
+/** `batchSize` → a limit: default 1000, -1 → null (no limit), 0 → 0, 1..10000. */
+function batchLimit(batchSize: number | undefined): number | null {
+  if (batchSize === undefined) return 1000;
+  if (batchSize === -1) return null;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 0 || batchSize > MAX_BATCH_SIZE) {
+    throw invalidRequest(`batchSize must be -1 or an integer from 0 to ${MAX_BATCH_SIZE}`);
+  }
+  return batchSize;
+}

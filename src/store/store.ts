@@ -1,0 +1,179 @@
+/**
+ * The store interface every backend implements (SQLite, PostgreSQL, the embedded KV engine).
+ *
+ * Backends only store and fetch. Validation, id and time generation, option defaults, JSON
+ * encoding and error mapping live once, above them, in `EventStore` (event-store.ts), which is
+ * what the server, the CLI and the conformance suite use.
+ *
+ * Conventions for every method:
+ * - `ns` is an existing namespace id (validated above); a missing one throws NAMESPACE_NOT_FOUND.
+ * - `data` and `metadata` are JSON text (an object; metadata may be null), so no layer re-parses
+ *   a payload it only passes through.
+ * - Times are integer microseconds since the Unix epoch.
+ * - Errors a caller can act on are `EventoError`s with the contract's codes; anything else thrown
+ *   is a backend failure and is reported as BACKEND_ERROR (IMPORT_FAILED for imports).
+ */
+import type { ConsumerGroup } from './stream-name.js';
+
+/** One stored message, as every backend returns it. */
+export interface StoredMessage {
+  /** UUID, unique in the namespace. */
+  id: string;
+  streamName: string;
+  type: string;
+  /** Position in its stream, from 0. */
+  position: number;
+  /** Position in the namespace, from 1; unique; increasing in commit order for normal writes. */
+  globalPosition: number;
+  /** JSON text of an object. */
+  data: string;
+  /** JSON text of an object, or null. */
+  metadata: string | null;
+  /** Microseconds since the Unix epoch. */
+  time: number;
+}
+
+/** A message to append with `write`; positions are assigned by the backend. */
+export interface NewMessage {
+  id: string;
+  streamName: string;
+  type: string;
+  data: string;
+  metadata: string | null;
+  time: number;
+  /** The stream's version the writer expects (-1: the stream must not exist); absent: no check. */
+  expectedVersion?: number;
+}
+
+export interface WriteResult {
+  position: number;
+  globalPosition: number;
+}
+
+/** A namespace as stored in the metadata registry. */
+export interface NamespaceRecord {
+  id: string;
+  description: string;
+  /** Hex SHA-256 of the namespace's token. */
+  tokenHash: string;
+  /** Microseconds since the epoch. */
+  createdAt: number;
+}
+
+export interface NamespaceStats {
+  messageCount: number;
+  streamCount: number;
+  /** Time of the newest message (microseconds), null when empty. */
+  lastActivity: number | null;
+}
+
+export interface StreamSummary {
+  stream: string;
+  /** Highest position in the stream. */
+  version: number;
+  /** Time of the stream's newest message (microseconds). */
+  lastActivity: number;
+}
+
+export interface CategorySummary {
+  category: string;
+  streamCount: number;
+  messageCount: number;
+}
+
+export interface ReadStreamOptions {
+  /** First stream position to return (≥ 0); ignored when `fromGlobalPosition` is set. */
+  fromPosition: number;
+  /** When set, filter on global position ≥ this instead of stream position. */
+  fromGlobalPosition?: number;
+  /** Maximum number of messages in total; null means no limit. Always ≥ 1 when not null. */
+  limit: number | null;
+}
+
+export interface ReadCategoryOptions {
+  /** First global position to return (≥ 1). */
+  fromGlobalPosition: number;
+  /** Maximum number of messages in total; null means no limit. Always ≥ 1 when not null. */
+  limit: number | null;
+  /** Keep messages whose `metadata.correlationStreamName` has this category. */
+  correlation?: string;
+  /** Keep messages of streams owned by this consumer group member (stream-name.ts rule). */
+  consumerGroup?: ConsumerGroup;
+}
+
+export interface ListStreamsOptions {
+  /** Only streams whose name starts with this. */
+  prefix?: string;
+  /** Only streams sorted after this name. */
+  after?: string;
+  /** 1..1000. */
+  limit: number;
+}
+
+export interface ImportOptions {
+  /** Delete every message of the namespace in the same transaction, before inserting. */
+  clearFirst?: boolean;
+}
+
+/** Backend differences, declared; code and tests branch on these, never on a backend's name. */
+export interface StoreCapabilities {
+  /** Data survives closing and reopening the store. */
+  persistent: boolean;
+}
+
+/** What every backend implements. See the file comment for the shared conventions. */
+export interface StoreBackend {
+  /** The backend's name as reported by `sys.health` (`sqlite`, `postgres`, `kv`). */
+  readonly name: string;
+  readonly supports: StoreCapabilities;
+
+  /** Registers a namespace and creates its storage. Throws NAMESPACE_EXISTS. */
+  createNamespace(record: NamespaceRecord): Promise<void>;
+  /** Removes a namespace and all its messages; returns how many messages it held, null if missing. */
+  deleteNamespace(id: string): Promise<number | null>;
+  /** The namespace's record, or null. */
+  getNamespace(id: string): Promise<NamespaceRecord | null>;
+  /** Every namespace, sorted by id. */
+  listNamespaces(): Promise<NamespaceRecord[]>;
+  /** Replaces a namespace's token hash. Throws NAMESPACE_NOT_FOUND. */
+  setTokenHash(id: string, tokenHash: string): Promise<void>;
+  /** Message and stream counts and the newest message's time. */
+  namespaceStats(ns: string): Promise<NamespaceStats>;
+
+  /**
+   * Appends one message at the stream's next position (0 for a new stream) and the namespace's
+   * next global position (above every stored one). Concurrent writes to one stream get unique,
+   * gapless positions. Throws STREAM_VERSION_CONFLICT (`StreamVersionConflictError`) when
+   * `expectedVersion` is set and differs from the stream's version (-1 when missing), and
+   * DUPLICATE_MESSAGE_ID when the id exists in the namespace. Resolves once durable.
+   */
+  write(ns: string, message: NewMessage): Promise<WriteResult>;
+  /** A stream's messages in position order, in pages (each non-empty). */
+  readStream(ns: string, streamName: string, options: ReadStreamOptions): AsyncIterable<StoredMessage[]>;
+  /**
+   * A category's messages (every message of the namespace when `category` is '') in global
+   * position order, in pages (each non-empty). A reader never skips a message committed by a
+   * concurrent normal write.
+   */
+  readCategory(ns: string, category: string, options: ReadCategoryOptions): AsyncIterable<StoredMessage[]>;
+  /** The stream's message with the highest position (of `type`, when given), or null. */
+  lastMessage(ns: string, streamName: string, type?: string): Promise<StoredMessage | null>;
+  /** The stream's highest position, or null when it has no messages. */
+  streamVersion(ns: string, streamName: string): Promise<number | null>;
+  /** Streams sorted by name. */
+  listStreams(ns: string, options: ListStreamsOptions): Promise<StreamSummary[]>;
+  /** Categories sorted by name. */
+  listCategories(ns: string): Promise<CategorySummary[]>;
+
+  /**
+   * Stores messages with their explicit positions, all in one transaction: on any error nothing
+   * of the batch is stored. Throws `PositionExistsError` (POSITION_EXISTS) naming the first
+   * record whose global position, (stream, position) or id — checked in that order — exists in
+   * the namespace or earlier in the batch. Afterwards a normal write gets a global position above
+   * every stored one, and each stream continues at its highest position + 1.
+   */
+  importBatch(ns: string, messages: readonly StoredMessage[], options?: ImportOptions): Promise<void>;
+
+  /** Releases every resource; pending writes complete first. */
+  close(): Promise<void>;
+}
