@@ -3,7 +3,10 @@
  * status and a one-line description (docs/errors.md is checked against this table by a test).
  */
 export const ERROR_CODES = {
-  INVALID_REQUEST: { status: 400, when: 'Body not a JSON array, method name missing or not a string, bad arguments.' },
+  INVALID_REQUEST: {
+    status: 400,
+    when: 'Body not a JSON array, method name missing or not a string, bad arguments.',
+  },
   METHOD_NOT_FOUND: { status: 404, when: 'Unknown RPC method.' },
   NOT_FOUND: { status: 404, when: 'Unknown path.' },
   AUTH_REQUIRED: { status: 401, when: 'No token.' },
@@ -62,11 +65,10 @@ export class StreamVersionConflictError extends EventoError {
   readonly actual: number;
 
   constructor(streamName: string, expected: number, actual: number) {
-    super(
-      'STREAM_VERSION_CONFLICT',
-      `stream ${streamName}: expected version ${expected}, actual ${actual}`,
-      { expected, actual },
-    );
+    super('STREAM_VERSION_CONFLICT', `stream ${streamName}: expected version ${expected}, actual ${actual}`, {
+      expected,
+      actual,
+    });
     this.streamName = streamName;
     this.expected = expected;
     this.actual = actual;

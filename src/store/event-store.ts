@@ -180,7 +180,13 @@ export class EventStore {
     const group = options.consumerGroup;
     if (group !== undefined) {
       const { member, size } = group;
-      if (!Number.isSafeInteger(size) || size < 1 || !Number.isSafeInteger(member) || member < 0 || member >= size) {
+      if (
+        !Number.isSafeInteger(size) ||
+        size < 1 ||
+        !Number.isSafeInteger(member) ||
+        member < 0 ||
+        member >= size
+      ) {
         throw invalidRequest('consumerGroup needs integers 0 <= member < size');
       }
     }
@@ -232,7 +238,11 @@ export class EventStore {
    * Stores validated records with their explicit positions in one transaction. Throws
    * POSITION_EXISTS (`PositionExistsError` with the record's index) or IMPORT_FAILED.
    */
-  async importBatch(ns: string, messages: readonly StoredMessage[], options: ImportOptions = {}): Promise<void> {
+  async importBatch(
+    ns: string,
+    messages: readonly StoredMessage[],
+    options: ImportOptions = {},
+  ): Promise<void> {
     return this.#call(() => this.#backend.importBatch(ns, messages, options), 'IMPORT_FAILED');
   }
 
@@ -248,7 +258,10 @@ export class EventStore {
     });
   }
 
-  async #call<T>(fn: () => Promise<T>, failure: 'BACKEND_ERROR' | 'IMPORT_FAILED' = 'BACKEND_ERROR'): Promise<T> {
+  async #call<T>(
+    fn: () => Promise<T>,
+    failure: 'BACKEND_ERROR' | 'IMPORT_FAILED' = 'BACKEND_ERROR',
+  ): Promise<T> {
     try {
       return await fn();
     } catch (err) {

@@ -33,5 +33,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       createSqliteBackend({ metadataFile: file, dataDir: resolve(options.dataDir ?? dirname(file)) }),
     );
   }
-  throw invalidRequest(`unsupported database URL scheme: ${url.split(':')[0] ?? url} (supported: sqlite://, memory:)`);
+  throw invalidRequest(
+    `unsupported database URL scheme: ${url.split(':')[0] ?? url} (supported: sqlite://, memory:)`,
+  );
 }

@@ -51,7 +51,10 @@ export function parseDateOrTime(text: string, what: string): number {
   const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseTime(`${text}T00:00:00Z`) : null;
   const micros = dateOnly ?? parseTime(text);
   if (micros === null) {
-    throw new EventoError('INVALID_REQUEST', `${what}: expected YYYY-MM-DD or an RFC 3339 time, got "${text}"`);
+    throw new EventoError(
+      'INVALID_REQUEST',
+      `${what}: expected YYYY-MM-DD or an RFC 3339 time, got "${text}"`,
+    );
   }
   return micros;
 }

@@ -1,0 +1,161 @@
+/**
+ * Tokens and authorization (wire contract §2).
+ *
+ * A token is `ns_` + base64url-without-padding(namespace id) + `_` + 64 lower-case hex chars
+ * (32 random bytes). The namespace part is the text between `ns_` and the LAST `_`, because
+ * base64url itself may contain `_` and `-`. Only the hex SHA-256 of the whole token is stored,
+ * and hashes are compared in constant time.
+ *
+ * `authenticateRequest` is the one entry point every authenticated route uses (`/rpc`, and later
+ * `/import` and `/subscribe`), so the rules below live in one place:
+ * - no token → 401 AUTH_REQUIRED (test mode: acts on `default`, as admin);
+ * - malformed token → 401 AUTH_INVALID_TOKEN;
+ * - unknown namespace or wrong secret → 403 AUTH_UNAUTHORIZED (test mode: an unknown namespace is
+ *   created with that token and the reply carries `X-EventoDB-Token`).
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { EventoError } from '../errors.js';
+import type { EventStore } from '../store/event-store.js';
+import type { NamespaceRecord } from '../store/store.js';
+import { isNamespaceId } from '../store/validate.js';
+
+/** The namespace whose token is the admin token. */
+export const DEFAULT_NAMESPACE = 'default';
+
+/** Reply header carrying a token that test mode just registered. */
+export const TOKEN_HEADER = 'X-EventoDB-Token';
+
+const SECRET = /^[0-9a-f]{64}$/;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** What authentication needs to know. */
+export interface AuthOptions {
+  store: EventStore;
+  /** Test mode: no token → `default`; an unknown namespace's well-formed token creates it. */
+  testMode: boolean;
+}
+
+/** Who is calling. */
+export interface AuthContext {
+  /** The namespace every data method acts on. */
+  namespace: string;
+  /** True for the `default` namespace's token (and a token-less request in test mode). */
+  isAdmin: boolean;
+  /** Set when test mode created the namespace for this token during this request. */
+  issuedToken?: string;
+}
+
+/** A new token for namespace `nsId`: 32 random bytes as the secret. */
+export function generateToken(nsId: string): string {
+  return `ns_${Buffer.from(nsId, 'utf8').toString('base64url')}_${randomBytes(32).toString('hex')}`;
+}
+
+/** The namespace a token names, or null when the token is malformed. */
+export function parseToken(token: string): { namespace: string } | null {
+  if (!token.startsWith('ns_')) return null;
+  const last = token.lastIndexOf('_');
+  if (last <= 3) return null;
+  const encoded = token.slice(3, last);
+  if (!BASE64URL.test(encoded) || !SECRET.test(token.slice(last + 1))) return null;
+  const namespace = Buffer.from(encoded, 'base64url').toString('utf8');
+  // Reject non-canonical encodings, so one namespace has one spelling.
+  if (Buffer.from(namespace, 'utf8').toString('base64url') !== encoded) return null;
+  return isNamespaceId(namespace) ? { namespace } : null;
+}
+
+/** The hex SHA-256 of a token, as stored. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Constant-time comparison of two hex hashes. */
+export function hashesEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'utf8');
+  const right = Buffer.from(b, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * The token of a request: `Authorization: Bearer <token>`, or (when `allowQuery`, for browsers'
+ * EventSource on `/subscribe`) the `token` query parameter. Undefined when none is sent; a
+ * header of another scheme yields '' so that it is reported as malformed.
+ */
+export function readToken(request: FastifyRequest, allowQuery = false): string | undefined {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer +(\S+) *$/i.exec(header);
+    return match?.[1] ?? '';
+  }
+  if (!allowQuery) return undefined;
+  const query = request.query as Record<string, unknown> | undefined;
+  const token = query?.token;
+  return typeof token === 'string' ? token : undefined;
+}
+
+/** Checks a token (absent: undefined) against the store. See the file comment for the rules. */
+export async function authenticateToken(
+  token: string | undefined,
+  options: AuthOptions,
+): Promise<AuthContext> {
+  if (token === undefined) {
+    if (options.testMode) return { namespace: DEFAULT_NAMESPACE, isAdmin: true };
+    throw new EventoError('AUTH_REQUIRED', 'a token is required: send Authorization: Bearer <token>');
+  }
+  const parsed = parseToken(token);
+  if (parsed === null) throw new EventoError('AUTH_INVALID_TOKEN', 'the token is malformed');
+  const { namespace } = parsed;
+  const hash = hashToken(token);
+  let record = await options.store.getNamespace(namespace);
+  let issuedToken: string | undefined;
+  if (record === null && options.testMode) {
+    record = await createForTestMode(options.store, namespace, hash);
+    if (record?.tokenHash === hash) issuedToken = token;
+  }
+  if (record === null || !hashesEqual(record.tokenHash, hash)) {
+    throw new EventoError('AUTH_UNAUTHORIZED', 'the token is not valid for its namespace');
+  }
+  const context: AuthContext = { namespace, isAdmin: namespace === DEFAULT_NAMESPACE };
+  return issuedToken === undefined ? context : { ...context, issuedToken };
+}
+
+/** Creates the namespace for test mode; a concurrent creation by another request wins. */
+async function createForTestMode(
+  store: EventStore,
+  namespace: string,
+  hash: string,
+): Promise<NamespaceRecord | null> {
+  try {
+    return await store.createNamespace(namespace, hash);
+  } catch (err) {
+    if (err instanceof EventoError && err.code === 'NAMESPACE_EXISTS') return store.getNamespace(namespace);
+    throw err;
+  }
+}
+
+/**
+ * Authenticates a request (see `readToken` and `authenticateToken`) and, when test mode just
+ * registered its token, sets the `X-EventoDB-Token` reply header. Throws AUTH_* EventoErrors.
+ */
+export async function authenticateRequest(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: AuthOptions,
+  allowQueryToken = false,
+): Promise<AuthContext> {
+  const context = await authenticateToken(readToken(request, allowQueryToken), options);
+  if (context.issuedToken !== undefined) void reply.header(TOKEN_HEADER, context.issuedToken);
+  return context;
+}
+
+/** Throws 403 AUTH_UNAUTHORIZED unless the caller holds the admin token. */
+export function assertAdmin(auth: AuthContext): void {
+  if (!auth.isAdmin) throw new EventoError('AUTH_UNAUTHORIZED', 'this method needs the admin token');
+}
+
+/** Throws 403 AUTH_UNAUTHORIZED unless the caller is admin or holds namespace `id`'s token. */
+export function assertNamespaceAccess(auth: AuthContext, id: string): void {
+  if (!auth.isAdmin && auth.namespace !== id) {
+    throw new EventoError('AUTH_UNAUTHORIZED', 'this token may not inspect that namespace');
+  }
+}

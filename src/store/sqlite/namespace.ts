@@ -1,0 +1,146 @@
+/** The namespace registry (metadata database) and the per-namespace database handles. */
+import Database from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventoError } from '../../errors.js';
+import type { NamespaceRecord } from '../store.js';
+import { cardinalId, hash64 } from '../stream-name.js';
+import { METADATA_SCHEMA, NAMESPACE_SCHEMA, configure, storageName, type Synchronous } from './schema.js';
+
+/** Where and how databases are opened. */
+export interface SqliteLocation {
+  /** null: in memory. */
+  metadataFile: string | null;
+  dataDir: string | null;
+  synchronous: Synchronous;
+}
+
+/** One namespace's open database with its statement cache. */
+export class NamespaceDb {
+  readonly db: Db;
+  readonly #statements = new Map<string, Statement>();
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  /** A prepared statement, compiled once per SQL text. */
+  statement(sql: string): Statement {
+    let stmt = this.#statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+}
+
+interface NamespaceRow {
+  id: string;
+  description: string;
+  token_hash: string;
+  created_at: number;
+}
+
+const toRecord = (r: NamespaceRow): NamespaceRecord => ({
+  id: r.id,
+  description: r.description,
+  tokenHash: r.token_hash,
+  createdAt: r.created_at,
+});
+
+/** The registry of namespaces and the cache of their open databases. */
+export class NamespaceRegistry {
+  readonly #meta: Db;
+  readonly #location: SqliteLocation;
+  readonly #open = new Map<string, NamespaceDb>();
+
+  constructor(location: SqliteLocation) {
+    this.#location = location;
+    if (location.dataDir !== null) mkdirSync(join(location.dataDir, 'namespaces'), { recursive: true });
+    this.#meta = new Database(location.metadataFile ?? ':memory:');
+    configure(this.#meta, location.synchronous);
+    this.#meta.exec(METADATA_SCHEMA);
+  }
+
+  get(id: string): NamespaceRecord | null {
+    const row = this.#meta.prepare('SELECT * FROM namespaces WHERE id = ?').get(id) as
+      NamespaceRow | undefined;
+    return row === undefined ? null : toRecord(row);
+  }
+
+  list(): NamespaceRecord[] {
+    return (this.#meta.prepare('SELECT * FROM namespaces ORDER BY id').all() as NamespaceRow[]).map(toRecord);
+  }
+
+  create(record: NamespaceRecord): void {
+    if (this.get(record.id) !== null)
+      throw new EventoError('NAMESPACE_EXISTS', `namespace ${record.id} exists`);
+    this.#openDb(record.id, true);
+    this.#meta
+      .prepare('INSERT INTO namespaces (id, description, token_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run(record.id, record.description, record.tokenHash, record.createdAt);
+  }
+
+  setTokenHash(id: string, tokenHash: string): void {
+    const info = this.#meta.prepare('UPDATE namespaces SET token_hash = ? WHERE id = ?').run(tokenHash, id);
+    if (info.changes === 0) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
+  }
+
+  /** Removes the namespace and its file; returns its message count, null if it did not exist. */
+  delete(id: string): number | null {
+    if (this.get(id) === null) return null;
+    const handle = this.db(id);
+    const { n } = handle.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number };
+    this.#meta.prepare('DELETE FROM namespaces WHERE id = ?').run(id);
+    handle.db.close();
+    this.#open.delete(id);
+    const file = this.#file(id);
+    if (file !== null) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    return n;
+  }
+
+  /** The open database of a registered namespace. Throws NAMESPACE_NOT_FOUND. */
+  db(id: string): NamespaceDb {
+    const open = this.#open.get(id);
+    if (open !== undefined) return open;
+    if (this.get(id) === null) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
+    return this.#openDb(id, false);
+  }
+
+  close(): void {
+    for (const handle of this.#open.values()) handle.db.close();
+    this.#open.clear();
+    this.#meta.close();
+  }
+
+  #file(id: string): string | null {
+    const dir = this.#location.dataDir;
+    return dir === null || this.#location.metadataFile === null
+      ? null
+      : join(dir, 'namespaces', `${storageName(id)}.db`);
+  }
+
+  #openDb(id: string, fresh: boolean): NamespaceDb {
+    const file = this.#file(id);
+    if (fresh && file !== null && existsSync(file)) {
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    }
+    const db = new Database(file ?? ':memory:');
+    configure(db, this.#location.synchronous);
+    db.exec(NAMESPACE_SCHEMA);
+    db.function('eventodb_member', { deterministic: true }, memberOf);
+    const handle = new NamespaceDb(db);
+    this.#open.set(id, handle);
+    return handle;
+  }
+}
+
+/** The consumer-group member (of `size`) owning a stream, -1 for a stream without an id. */
+function memberOf(streamName: unknown, size: unknown): number {
+  const id = cardinalId(String(streamName));
+  if (id === null) return -1;
+  const h = hash64(id);
+  return Number((h < 0n ? -h : h) % BigInt(Number(size)));
+}

@@ -1,0 +1,129 @@
+/** Reads: paged in global or stream order, each page one short statement (no open cursors). */
+import type {
+  CategorySummary,
+  ListStreamsOptions,
+  NamespaceStats,
+  ReadCategoryOptions,
+  ReadStreamOptions,
+  StoredMessage,
+  StreamSummary,
+} from '../store.js';
+import type { NamespaceDb } from './namespace.js';
+
+/** Rows come back already shaped as `StoredMessage`. */
+const COLUMNS = `id, stream_name AS streamName, type, position, global_position AS globalPosition,
+  data, metadata, time`;
+
+/** Rows per statement. */
+export const PAGE_SIZE = 1000;
+
+/** Pages of `fetch(from, n)` until `limit` rows or the end; `next` gives the following `from`. */
+async function* paged(
+  fetch: (from: number, n: number) => StoredMessage[],
+  from: number,
+  limit: number | null,
+  next: (last: StoredMessage) => number,
+): AsyncGenerator<StoredMessage[]> {
+  let left = limit ?? Number.POSITIVE_INFINITY;
+  while (left > 0) {
+    const n = Math.min(left, PAGE_SIZE);
+    const page = fetch(from, n);
+    const last = page.at(-1);
+    if (last === undefined) return;
+    left -= page.length;
+    from = next(last);
+    yield page;
+    if (page.length < n) return;
+  }
+}
+
+export function readStream(
+  h: NamespaceDb,
+  streamName: string,
+  o: ReadStreamOptions,
+): AsyncIterable<StoredMessage[]> {
+  if (o.fromGlobalPosition !== undefined) {
+    const stmt = h.statement(
+      `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND global_position >= ? ORDER BY global_position LIMIT ?`,
+    );
+    const fetch = (from: number, n: number) => stmt.all(streamName, from, n) as StoredMessage[];
+    return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
+  }
+  const stmt = h.statement(
+    `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND position >= ? ORDER BY position LIMIT ?`,
+  );
+  const fetch = (from: number, n: number) => stmt.all(streamName, from, n) as StoredMessage[];
+  return paged(fetch, o.fromPosition, o.limit, (m) => m.position + 1);
+}
+
+const CORRELATION_CATEGORY = `(SELECT CASE WHEN instr(c, '-') > 0 THEN substr(c, 1, instr(c, '-') - 1) ELSE c END
+  FROM (SELECT json_extract(metadata, '$.correlationStreamName') AS c))`;
+
+export function readCategory(
+  h: NamespaceDb,
+  name: string,
+  o: ReadCategoryOptions,
+): AsyncIterable<StoredMessage[]> {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (name !== '') {
+    where.push('category = ?');
+    args.push(name);
+  }
+  where.push('global_position >= ?');
+  if (o.correlation !== undefined) where.push(`${CORRELATION_CATEGORY} = ?`);
+  if (o.consumerGroup !== undefined) where.push('eventodb_member(stream_name, ?) = ?');
+  const stmt = h.statement(
+    `SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT ?`,
+  );
+  const tail: (string | number)[] = [];
+  if (o.correlation !== undefined) tail.push(o.correlation);
+  if (o.consumerGroup !== undefined) tail.push(o.consumerGroup.size, o.consumerGroup.member);
+  const fetch = (from: number, n: number) => stmt.all(...args, from, ...tail, n) as StoredMessage[];
+  return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
+}
+
+export function lastMessage(h: NamespaceDb, streamName: string, type?: string): StoredMessage | null {
+  const row =
+    type === undefined
+      ? h
+          .statement(`SELECT ${COLUMNS} FROM messages WHERE stream_name = ? ORDER BY position DESC LIMIT 1`)
+          .get(streamName)
+      : h
+          .statement(
+            `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND type = ? ORDER BY position DESC LIMIT 1`,
+          )
+          .get(streamName, type);
+  return (row as StoredMessage | undefined) ?? null;
+}
+
+export function streamVersion(h: NamespaceDb, streamName: string): number | null {
+  const row = h.statement('SELECT max(position) AS v FROM messages WHERE stream_name = ?').get(streamName);
+  return (row as { v: number | null }).v;
+}
+
+export function listStreams(h: NamespaceDb, o: ListStreamsOptions): StreamSummary[] {
+  const prefix = o.prefix ?? '';
+  const after = o.after ?? '';
+  const stmt = h.statement(`SELECT stream_name AS stream, max(position) AS version, max(time) AS lastActivity
+    FROM messages WHERE stream_name > ? AND substr(stream_name, 1, ?) = ?
+    GROUP BY stream_name ORDER BY stream_name LIMIT ?`);
+  return stmt.all(after, prefix.length, prefix, o.limit) as StreamSummary[];
+}
+
+export function listCategories(h: NamespaceDb): CategorySummary[] {
+  return h
+    .statement(
+      `SELECT category, count(DISTINCT stream_name) AS streamCount, count(*) AS messageCount
+      FROM messages GROUP BY category ORDER BY category`,
+    )
+    .all() as CategorySummary[];
+}
+
+export function namespaceStats(h: NamespaceDb): NamespaceStats {
+  const counts = h
+    .statement('SELECT count(*) AS messageCount, count(DISTINCT stream_name) AS streamCount FROM messages')
+    .get() as { messageCount: number; streamCount: number };
+  const last = h.statement('SELECT max(time) AS t FROM messages').get() as { t: number | null };
+  return { ...counts, lastActivity: last.t };
+}

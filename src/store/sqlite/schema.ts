@@ -1,0 +1,74 @@
+/**
+ * SQLite layout.
+ *
+ * The metadata database (`eventodb.db`) holds the namespace registry:
+ *   namespaces(id TEXT PK, description TEXT, token_hash TEXT, created_at INTEGER µs)
+ *
+ * Each namespace has its own database file `namespaces/<storage name>.db`, where the storage name
+ * is `ns_` + the namespace id in lower-case RFC 4648 base32 without padding: injective (one id,
+ * one file), path-safe and safe on case-insensitive file systems. Its one table is Message DB's:
+ *
+ *   messages(global_position INTEGER PRIMARY KEY  -- rowid: a normal write takes max + 1
+ *            id TEXT UNIQUE, stream_name TEXT, category TEXT, type TEXT, position INTEGER,
+ *            data TEXT (JSON), metadata TEXT (JSON) NULL, time INTEGER µs since the epoch)
+ *   unique (stream_name, position); index (category, global_position)
+ *
+ * All files use WAL; commits are durable (`synchronous=FULL`) unless the URL says otherwise.
+ */
+import type { Database } from 'better-sqlite3';
+
+export const METADATA_SCHEMA = `
+CREATE TABLE IF NOT EXISTS namespaces (
+  id TEXT PRIMARY KEY,
+  description TEXT NOT NULL,
+  token_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);`;
+
+export const NAMESPACE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  global_position INTEGER PRIMARY KEY,
+  id TEXT NOT NULL,
+  stream_name TEXT NOT NULL,
+  category TEXT NOT NULL,
+  type TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  metadata TEXT,
+  time INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_id ON messages (id);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_stream ON messages (stream_name, position);
+CREATE INDEX IF NOT EXISTS messages_category ON messages (category, global_position);`;
+
+const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
+
+/** The file name stem of a namespace's database (see the file comment). */
+export function storageName(namespaceId: string): string {
+  let bits = 0;
+  let value = 0;
+  let out = 'ns_';
+  for (const byte of Buffer.from(namespaceId, 'utf8')) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += BASE32[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export type Synchronous = 'full' | 'normal';
+
+/** Pragmas every database gets. */
+export function configure(db: Database, synchronous: Synchronous): void {
+  if (db.memory) {
+    db.pragma('journal_mode = MEMORY');
+  } else {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+  }
+  db.pragma('busy_timeout = 5000');
+}

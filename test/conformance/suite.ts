@@ -1,0 +1,39 @@
+/**
+ * The store conformance suite: one set of tests every backend runs through the `EventStore`
+ * façade. A runner (`<backend>.test.ts`) calls `runStoreConformance` with a factory that returns
+ * a fresh, isolated store per call; tests branch on `supports`, never on a backend's name.
+ */
+import { describe } from 'vitest';
+import type { EventStore } from '../../src/store/event-store.js';
+import type { StoreCapabilities } from '../../src/store/store.js';
+import { importBatchConformance } from './import-batch.js';
+import { lastVersionConformance } from './last-version.js';
+import { listingConformance } from './listing.js';
+import { namespacesConformance } from './namespaces.js';
+import { readCategoryConformance } from './read-category.js';
+import { readStreamConformance } from './read-stream.js';
+import { writeConformance } from './write.js';
+
+export interface ConformanceOptions {
+  /** The backend's label in test output. */
+  name: string;
+  /** What the backend declares; must equal the opened store's `supports`. */
+  supports: StoreCapabilities;
+  /** A fresh, isolated, empty store on every call. */
+  factory: () => Promise<EventStore>;
+  /** Closes `store` and opens the same storage again; persistence is tested only when given. */
+  reopen?: (store: EventStore) => Promise<EventStore>;
+}
+
+/** Registers the whole suite for one backend. */
+export function runStoreConformance(opts: ConformanceOptions): void {
+  describe(`store conformance: ${opts.name}`, () => {
+    describe('write', () => writeConformance(opts));
+    describe('read stream', () => readStreamConformance(opts));
+    describe('read category', () => readCategoryConformance(opts));
+    describe('last message and version', () => lastVersionConformance(opts));
+    describe('namespaces', () => namespacesConformance(opts));
+    describe('listing', () => listingConformance(opts));
+    describe('import batch', () => importBatchConformance(opts));
+  });
+}
