@@ -60,7 +60,8 @@ export async function writeSequential(
   data: (i: number) => JsonObject = (i) => ({ i }),
 ): Promise<WriteResult[]> {
   const results: WriteResult[] = [];
-  for (let i = 0; i < count; i++) results.push(await store.writeMessage(ns, stream, { type: 'Tick', data: data(i) }));
+  for (let i = 0; i < count; i++)
+    results.push(await store.writeMessage(ns, stream, { type: 'Tick', data: data(i) }));
   return results;
 }
 
@@ -101,7 +102,9 @@ export function record(
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
   }
   return value;

@@ -1,0 +1,210 @@
+/**
+ * `eventodb serve`: opens the store, makes sure namespace `default` exists (printing its token
+ * once when it generates one), serves HTTP until SIGTERM/SIGINT, then closes gracefully.
+ *
+ * stdout carries the two facts a script needs: `Default namespace token: <token>` (only when a
+ * token was generated) and `listening on http://<host>:<port>` (the real port, also for
+ * `--port 0`). Structured logs (pino) go to stderr and never contain a token.
+ */
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { isEventoError } from '../../errors.js';
+import { createServer } from '../../server/create-server.js';
+import type { EventStore } from '../../store/event-store.js';
+import { openStore, sqliteUrlForDataDir } from '../../store/open-store.js';
+import { VERSION } from '../../version.js';
+import { defineCommand } from '../command.js';
+import {
+  ensureDefaultNamespace,
+  isDefaultNamespaceToken,
+  reportDefaultNamespace,
+} from '../default-namespace.js';
+import { parseFlags, UsageError, type FlagTable } from '../flags.js';
+import { whenAborted, writeLine, type CliIo } from '../io.js';
+import { closeGracefully } from '../shutdown.js';
+
+/** Log levels `--log-level` accepts (pino's, plus `silent`). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A `--log-level` value. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every flag of `eventodb serve`. */
+export const SERVE_FLAGS = {
+  port: {
+    type: 'number',
+    short: 'p',
+    env: 'EVENTODB_PORT',
+    default: 8080,
+    min: 0,
+    max: 65535,
+    valueName: 'port',
+    description: 'TCP port to listen on; 0 picks a free one (the real port is printed).',
+  },
+  host: {
+    type: 'string',
+    env: 'EVENTODB_HOST',
+    default: '0.0.0.0',
+    valueName: 'host',
+    description: 'Address to listen on.',
+  },
+  'db-url': {
+    type: 'string',
+    env: 'EVENTODB_DB_URL',
+    valueName: 'url',
+    description: 'Store URL: sqlite://<metadata file> (namespaces under --data-dir) or memory:.',
+  },
+  'data-dir': {
+    type: 'string',
+    env: 'EVENTODB_DATA_DIR',
+    default: './data',
+    valueName: 'dir',
+    description: 'Data directory, created if missing; without --db-url: SQLite in this directory.',
+  },
+  token: {
+    type: 'string',
+    env: 'EVENTODB_TOKEN',
+    isSecret: true,
+    valueName: 'token',
+    description: 'Token of the default namespace (ns_ZGVmYXVsdA_<64 hex>); set on startup.',
+  },
+  'test-mode': {
+    type: 'boolean',
+    env: 'EVENTODB_TEST_MODE',
+    default: false,
+    description: 'In-memory store; requests without a token act on default; unknown tokens register.',
+  },
+  'log-level': {
+    type: 'string',
+    env: 'EVENTODB_LOG_LEVEL',
+    default: 'info',
+    choices: LOG_LEVELS,
+    valueName: 'level',
+    description: 'Minimum level of the JSON logs written to stderr.',
+  },
+  'shutdown-timeout': {
+    type: 'number',
+    env: 'EVENTODB_SHUTDOWN_TIMEOUT',
+    default: 10_000,
+    min: 0,
+    valueName: 'ms',
+    description: 'On SIGTERM/SIGINT, how long in-flight requests may take before being cut off.',
+  },
+  'body-limit': {
+    type: 'number',
+    env: 'EVENTODB_BODY_LIMIT',
+    default: 16 * 1024 * 1024,
+    min: 1,
+    valueName: 'bytes',
+    description: 'Largest accepted request body (and import line), in bytes.',
+  },
+} as const satisfies FlagTable;
+
+/** The validated configuration of `eventodb serve`. */
+export interface ServeConfig {
+  port: number;
+  host: string;
+  /** The store URL: `memory:` in test mode, else `--db-url`, else SQLite inside `dataDir`. */
+  dbUrl: string;
+  /** Absolute path; SQLite keeps namespace files here. Created at startup for an on-disk store. */
+  dataDir: string;
+  /** The default namespace's token, already checked to be well-formed and to name `default`. */
+  token: string | undefined;
+  testMode: boolean;
+  logLevel: LogLevel;
+  bodyLimit: number;
+  /** Milliseconds in-flight requests get after SIGTERM/SIGINT. */
+  shutdownTimeout: number;
+}
+
+/**
+ * argv + env → `ServeConfig`. Throws `UsageError` for bad values, for `--test-mode` with an
+ * on-disk `--db-url`, and for a `--token` that is malformed or not `default`'s (never echoed).
+ */
+export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig {
+  const { values } = parseFlags(SERVE_FLAGS, argv, env);
+  const token = values.token;
+  if (token !== undefined && !isDefaultNamespaceToken(token)) {
+    throw new UsageError(
+      '--token/EVENTODB_TOKEN is not a token of the default namespace (expected ns_ZGVmYXVsdA_ followed by 64 lower-case hex characters); refusing to start',
+    );
+  }
+  const dbUrl = values['db-url'];
+  if (values['test-mode'] && dbUrl !== undefined && dbUrl !== 'memory:') {
+    throw new UsageError('--test-mode stores everything in memory; it cannot be combined with --db-url');
+  }
+  if (values.host.trim() === '') throw new UsageError('--host must not be empty');
+  const dataDir = resolve(values['data-dir']);
+  return {
+    port: values.port,
+    host: values.host,
+    dbUrl: values['test-mode'] ? 'memory:' : (dbUrl ?? sqliteUrlForDataDir(dataDir)),
+    dataDir,
+    token,
+    testMode: values['test-mode'],
+    logLevel: values['log-level'] as LogLevel,
+    bodyLimit: values['body-limit'],
+    shutdownTimeout: values['shutdown-timeout'],
+  };
+}
+
+/**
+ * Runs the server until `io.signal` aborts, then stops accepting connections, lets in-flight
+ * requests finish, closes the store and resolves. Rejects when the store cannot be opened or
+ * the port cannot be bound (`UsageError` for an unsupported `--db-url` scheme).
+ */
+export async function runServe(config: ServeConfig, io: CliIo): Promise<void> {
+  const logger = pino({ level: config.logLevel }, io.stderr);
+  const store = await openConfiguredStore(config);
+  try {
+    reportDefaultNamespace(await ensureDefaultNamespace(store, config.token), io, logger);
+    const app = await createServer({
+      store,
+      testMode: config.testMode,
+      bodyLimit: config.bodyLimit,
+      logger,
+      version: VERSION,
+    });
+    try {
+      await app.listen({ port: config.port, host: config.host });
+      writeLine(io.stdout, `listening on ${listeningUrl(app, config.host)}`);
+      await whenAborted(io.signal);
+      logger.info('shutting down: waiting for in-flight requests');
+    } finally {
+      await closeGracefully(app, { graceMs: config.shutdownTimeout, logger });
+    }
+  } finally {
+    await store.close();
+  }
+  logger.info('stopped');
+}
+
+async function openConfiguredStore(config: ServeConfig): Promise<EventStore> {
+  if (config.dbUrl.startsWith('sqlite://') && !config.dbUrl.endsWith(':memory:')) {
+    await mkdir(config.dataDir, { recursive: true });
+  }
+  try {
+    return await openStore(config.dbUrl, { dataDir: config.dataDir });
+  } catch (err) {
+    if (isEventoError(err) && err.code === 'INVALID_REQUEST')
+      throw new UsageError(`--db-url: ${err.message}`);
+    throw err;
+  }
+}
+
+function listeningUrl(app: FastifyInstance, host: string): string {
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** The `serve` command for main.ts's table. */
+export const serveCommand = defineCommand({
+  name: 'serve',
+  summary: 'Run the HTTP server (JSON-RPC, subscriptions, import).',
+  flags: SERVE_FLAGS,
+  parse: parseServeArgs,
+  run: runServe,
+});

@@ -1,0 +1,77 @@
+/**
+ * The I/O a command runs against. Commands never touch `process` directly: main.ts builds a
+ * `CliIo` from the process, tests build one from in-memory streams.
+ */
+import type { Readable, Writable } from 'node:stream';
+
+/** Streams, environment and the stop signal handed to every command's `run`. */
+export interface CliIo {
+  /** Input data (NDJSON for `import`). */
+  stdin: Readable;
+  /** Data only (NDJSON, a version, the one-time token); never logs or progress. */
+  stdout: Writable;
+  /** Logs, progress and error messages. */
+  stderr: Writable;
+  /** Whether stdin is a terminal (e.g. refuse to read data typed interactively). */
+  isStdinTTY: boolean;
+  /** Whether stdout is a terminal. */
+  isStdoutTTY: boolean;
+  /** Whether stderr is a terminal (live progress bar vs. plain periodic lines). */
+  isStderrTTY: boolean;
+  /** The environment flags fall back to (`EVENTODB_*`, `NO_COLOR`). */
+  env: NodeJS.ProcessEnv;
+  /**
+   * Aborted on SIGTERM/SIGINT (main.ts) or by a test. A long-running command stops cleanly when
+   * it fires and then resolves; a second signal makes main exit at once with code 1.
+   */
+  signal: AbortSignal;
+}
+
+/** A `CliIo` over the current process's streams and environment. */
+export function processIo(signal: AbortSignal): CliIo {
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isStdinTTY: process.stdin.isTTY === true,
+    isStdoutTTY: process.stdout.isTTY === true,
+    isStderrTTY: process.stderr.isTTY === true,
+    env: process.env,
+    signal,
+  };
+}
+
+/** Writes `text` and a newline. */
+export function writeLine(stream: Writable, text: string): void {
+  stream.write(`${text}\n`);
+}
+
+/** Whether to colour stderr output: a terminal, and `NO_COLOR` unset or empty (no-color.org). */
+export function isColorEnabled(io: CliIo): boolean {
+  const noColor = io.env['NO_COLOR'];
+  return io.isStderrTTY && (noColor === undefined || noColor === '');
+}
+
+/** A one-line description of an error for stderr, with its cause when it adds something. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause: unknown = err.cause;
+  if (cause instanceof Error && cause.message !== '' && cause.message !== err.message) {
+    return `${err.message} (${cause.message})`;
+  }
+  return err.message;
+}
+
+/** Resolves when `signal` aborts (at once if it already has). */
+export function whenAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+export function flushStream(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.writableEnded || stream.destroyed) resolve();
+    else stream.write('', () => resolve());
+  });
+}

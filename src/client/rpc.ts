@@ -1,0 +1,92 @@
+/**
+ * A typed client for `POST /rpc`. Transient failures (network errors, 5xx) are retried with
+ * exponential backoff; the server's error envelope becomes an `RpcError` with its code.
+ */
+export interface RpcClientOptions {
+  /** Base URL, e.g. `http://localhost:8080`. */
+  url: string;
+  token?: string;
+  /** Retries after the first attempt for transient failures; default 5. */
+  retries?: number;
+  /** First backoff delay in ms (doubles each retry, capped at 5 s); default 200. */
+  backoffMs?: number;
+  /** Called before each retry (for a log line). */
+  onRetry?: (attempt: number, reason: string) => void;
+}
+
+/** An error reply of the server (or a failure to reach it, with code `NETWORK`). */
+export class RpcError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+
+  /** Worth retrying: the server could not be reached or failed on its side. */
+  get isTransient(): boolean {
+    return this.code === 'NETWORK' || this.status >= 500;
+  }
+}
+
+export class RpcClient {
+  readonly #options: RpcClientOptions;
+  readonly #endpoint: string;
+
+  constructor(options: RpcClientOptions) {
+    this.#options = options;
+    this.#endpoint = new URL('/rpc', options.url).toString();
+  }
+
+  /** Calls `method` with `args`, retrying transient failures. Throws `RpcError`. */
+  async call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const retries = this.#options.retries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.#once(method, args)) as T;
+      } catch (err) {
+        const rpcErr = err instanceof RpcError ? err : new RpcError('NETWORK', describe(err), 0);
+        if (!rpcErr.isTransient || attempt >= retries) throw rpcErr;
+        this.#options.onRetry?.(attempt + 1, rpcErr.message);
+        const delay = Math.min(5000, (this.#options.backoffMs ?? 200) * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  async #once(method: string, args: unknown[]): Promise<unknown> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.#options.token !== undefined) headers['authorization'] = `Bearer ${this.#options.token}`;
+    const res = await fetch(this.#endpoint, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify([method, ...args]),
+    });
+    const text = await res.text();
+    if (res.ok) return JSON.parse(text) as unknown;
+    throw errorOfReply(res.status, text);
+  }
+}
+
+/** The `RpcError` of a non-2xx reply carrying `{"error":{code,message}}` (or not). */
+export function errorOfReply(status: number, text: string): RpcError {
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
+    const code = typeof body.error?.code === 'string' ? body.error.code : `HTTP_${status}`;
+    const message = typeof body.error?.message === 'string' ? body.error.message : text.slice(0, 200);
+    return new RpcError(code, message, status);
+  } catch {
+    return new RpcError(`HTTP_${status}`, `HTTP ${status}`, status);
+  }
+}
+
+/** A short reason for a failed fetch (undici hides the cause one level down). */
+export function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+    return `${err.message}${cause}`;
+  }
+  return String(err);
+}

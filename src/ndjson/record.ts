@@ -1,0 +1,108 @@
+/**
+ * The export record: one JSON object per line (NDJSON), in global-position order.
+ *
+ *   {"id":"<uuid>","stream":"order-456","type":"Created","pos":0,"gpos":52,
+ *    "data":{...},"meta":{...}|null,"time":"2025-07-15T10:01:00.123456Z"}
+ *
+ * | field  | meaning                                   | rule on import                  |
+ * |--------|-------------------------------------------|---------------------------------|
+ * | id     | message UUID                              | a UUID                          |
+ * | stream | full stream name                          | non-empty string                |
+ * | type   | message type                              | non-empty string                |
+ * | pos    | stream position                           | integer ≥ 0                     |
+ * | gpos   | global position (preserved on import)     | integer ≥ 1                     |
+ * | data   | payload                                   | a JSON object                   |
+ * | meta   | metadata                                  | an object or null (absent=null) |
+ * | time   | RFC 3339 UTC, microseconds, zeros trimmed | RFC 3339 (any offset)           |
+ *
+ * A line that is not JSON is INVALID_JSON; a field missing or of the wrong type or range is
+ * INVALID_RECORD. Export writes `time` exactly as the server formats it, so export → import →
+ * export is byte-identical.
+ */
+import { EventoError } from '../errors.js';
+import type { StoredMessage } from '../store/store.js';
+import { formatTime, parseTime } from '../store/time.js';
+import { isUuid } from '../store/validate.js';
+
+export interface ExportRecord {
+  id: string;
+  stream: string;
+  type: string;
+  pos: number;
+  gpos: number;
+  data: Record<string, unknown>;
+  meta: Record<string, unknown> | null;
+  time: string;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const invalid = (message: string): EventoError => new EventoError('INVALID_RECORD', message);
+
+/** Parses one line into a message to import. Throws INVALID_JSON or INVALID_RECORD. */
+export function parseRecordLine(line: string): StoredMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    throw new EventoError('INVALID_JSON', 'line is not valid JSON');
+  }
+  if (!isObject(value)) throw invalid('record must be a JSON object');
+  const { id, stream, type, pos, gpos, data, meta, time } = value;
+  if (typeof id !== 'string' || !isUuid(id)) throw invalid('id must be a UUID');
+  if (typeof stream !== 'string' || stream === '') throw invalid('stream must be a non-empty string');
+  if (typeof type !== 'string' || type === '') throw invalid('type must be a non-empty string');
+  if (!Number.isSafeInteger(pos) || (pos as number) < 0) throw invalid('pos must be an integer ≥ 0');
+  if (!Number.isSafeInteger(gpos) || (gpos as number) < 1) throw invalid('gpos must be an integer ≥ 1');
+  if (!isObject(data)) throw invalid('data must be a JSON object');
+  if (meta !== undefined && meta !== null && !isObject(meta)) throw invalid('meta must be an object or null');
+  const micros = typeof time === 'string' ? parseTime(time) : null;
+  if (micros === null) throw invalid('time must be an RFC 3339 timestamp');
+  return {
+    id,
+    streamName: stream,
+    type,
+    position: pos as number,
+    globalPosition: gpos as number,
+    data: JSON.stringify(data),
+    metadata: meta === undefined || meta === null ? null : JSON.stringify(meta),
+    time: micros,
+  };
+}
+
+/** The record line of a stored message (data and metadata spliced in as stored JSON text). */
+export function formatRecordLine(m: StoredMessage): string {
+  return (
+    `{"id":${JSON.stringify(m.id)},"stream":${JSON.stringify(m.streamName)},"type":${JSON.stringify(m.type)},` +
+    `"pos":${m.position},"gpos":${m.globalPosition},"data":${m.data},"meta":${m.metadata ?? 'null'},` +
+    `"time":"${formatTime(m.time)}"}`
+  );
+}
+
+/** The record line of a `category.get` row `[id, stream, type, pos, gpos, data, meta, time]`. */
+export function recordLineOfRow(row: CategoryRow): string {
+  const record: ExportRecord = {
+    id: row[0],
+    stream: row[1],
+    type: row[2],
+    pos: row[3],
+    gpos: row[4],
+    data: row[5],
+    meta: row[6],
+    time: row[7],
+  };
+  return JSON.stringify(record);
+}
+
+/** A `category.get` row as the wire carries it. */
+export type CategoryRow = [
+  id: string,
+  stream: string,
+  type: string,
+  pos: number,
+  gpos: number,
+  data: Record<string, unknown>,
+  meta: Record<string, unknown> | null,
+  time: string,
+];

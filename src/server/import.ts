@@ -1,0 +1,161 @@
+/**
+ * POST /import: chunked NDJSON in, `text/event-stream` out (contract §8).
+ *
+ * Events, each `data: <json>` and a blank line:
+ *   {"imported":n,"gpos":g}                       after every committed batch (g: its last record)
+ *   {"done":true,"imported":n,"elapsed":"2.3s"}   at the end
+ *   {"error":"CODE","message":"...","line":n}     then the stream ends
+ *
+ * The body is parsed as it arrives and committed batch by batch; the next chunk is read only
+ * after the batch commits, so a slow store slows the upload (backpressure) and memory stays
+ * bounded. `?force=true` clears the namespace in the transaction of the first batch, so a file
+ * whose first batch fails to parse or store clears nothing. A client that disconnects stops the
+ * import after the current batch.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import { EventoError, PositionExistsError, isEventoError } from '../errors.js';
+import { LineTooLongError, splitLines } from '../ndjson/read.js';
+import { parseRecordLine } from '../ndjson/record.js';
+import type { EventStore } from '../store/event-store.js';
+import type { StoredMessage } from '../store/store.js';
+import { authenticateRequest } from './auth.js';
+import type { RouteDeps } from './create-server.js';
+
+/** Records per transaction and per progress event. */
+export const IMPORT_BATCH_SIZE = 1000;
+
+interface ImportRunOptions {
+  store: EventStore;
+  /** Longest accepted line in bytes (the server's message-size limit). */
+  maxLineBytes: number;
+}
+
+/** What an import run reports when it stops. */
+type Outcome = { done: true } | { error: EventoError; line: number };
+
+/**
+ * Registers `POST /import` on `app`, an encapsulated context of its own (the body is read as a
+ * stream, unparsed): `await app.register((scope) => registerImportRoute(scope, deps))`.
+ */
+export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Promise<void> {
+  const options: ImportRunOptions = { store: deps.store, maxLineBytes: deps.bodyLimit };
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  app.post('/import', async (request, reply) => {
+    const { namespace: ns } = await authenticateRequest(request, reply, deps.auth);
+    const force = (request.query as Record<string, unknown>)['force'] === 'true';
+    reply.hijack();
+    const res = reply.raw;
+    for (const [name, value] of Object.entries(reply.getHeaders()))
+      if (value !== undefined) res.setHeader(name, value);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+    });
+    const started = performance.now();
+    const run = new ImportRun(options, ns, force, res);
+    const outcome = await run.consume(request.raw);
+    if ('error' in outcome) {
+      run.send({ error: outcome.error.code, message: outcome.error.message, line: outcome.line });
+      // Stop the upload: the rest of the body is not wanted.
+      res.end(() => request.raw.destroy());
+      if (outcome.error.code === 'IMPORT_FAILED' && !run.closed) {
+        request.log.error({ err: outcome.error.cause }, 'import failed');
+      }
+      return;
+    }
+    run.send({
+      done: true,
+      imported: run.imported,
+      elapsed: `${((performance.now() - started) / 1000).toFixed(1)}s`,
+    });
+    res.end();
+  });
+  return Promise.resolve();
+}
+
+/** The state of one import request. */
+class ImportRun {
+  imported = 0;
+  #batch: StoredMessage[] = [];
+  #lines: number[] = [];
+  #first = true;
+  #closed = false;
+
+  constructor(
+    private readonly options: ImportRunOptions,
+    private readonly ns: string,
+    private readonly force: boolean,
+    private readonly res: ServerResponse,
+  ) {
+    res.on('close', () => (this.#closed = true));
+  }
+
+  /** True once the client has gone away. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  send(event: object): void {
+    if (!this.#closed) this.res.write(`data: ${JSON.stringify(event)}\n\n`);
+  }
+
+  async consume(body: AsyncIterable<Buffer>): Promise<Outcome> {
+    try {
+      for await (const lines of splitLines(body, this.options.maxLineBytes)) {
+        for (const { number, text } of lines) {
+          if (text.trim() === '') continue;
+          this.#batch.push(parseLine(text, number));
+          this.#lines.push(number);
+          if (this.#batch.length >= IMPORT_BATCH_SIZE) await this.#commit();
+          if (this.#closed)
+            return { error: new EventoError('IMPORT_FAILED', 'client disconnected'), line: number };
+        }
+      }
+      if (this.#batch.length > 0) await this.#commit();
+      return { done: true };
+    } catch (err) {
+      return this.#failure(err);
+    }
+  }
+
+  async #commit(): Promise<void> {
+    const batch = this.#batch;
+    await this.options.store.importBatch(this.ns, batch, { clearFirst: this.force && this.#first });
+    this.#first = false;
+    this.imported += batch.length;
+    this.send({ imported: this.imported, gpos: batch[batch.length - 1]?.globalPosition });
+    this.#batch = [];
+    this.#lines = [];
+  }
+
+  #failure(err: unknown): Outcome {
+    if (err instanceof LineTooLongError) return { error: err, line: err.line };
+    if (err instanceof LineError) return { error: err.error, line: err.line };
+    if (err instanceof PositionExistsError) return { error: err, line: this.#lines[err.index] ?? 0 };
+    const error = isEventoError(err)
+      ? err
+      : new EventoError('IMPORT_FAILED', 'the import failed', undefined, { cause: err });
+    return { error, line: this.#lines[0] ?? 0 };
+  }
+}
+
+/** A record error tied to its line. */
+class LineError extends Error {
+  constructor(
+    readonly error: EventoError,
+    readonly line: number,
+  ) {
+    super(error.message);
+  }
+}
+
+function parseLine(text: string, line: number): StoredMessage {
+  try {
+    return parseRecordLine(text);
+  } catch (err) {
+    throw isEventoError(err) ? new LineError(err, line) : err;
+  }
+}

@@ -1,0 +1,54 @@
+/** `stream.*` methods (contract §6): they act on the caller's own namespace. */
+import type { WriteResult } from '../../store/store.js';
+import {
+  parseStreamGetArgs,
+  parseStreamLastArgs,
+  parseStreamVersionArgs,
+  parseStreamWriteArgs,
+} from '../params.js';
+import { encodeRows, encodeStreamRow, RawJson } from '../rows.js';
+import type { MethodContext } from '../rpc.js';
+
+/**
+ * `stream.write(streamName, {type, data, metadata?}, {id?, expectedVersion?})` →
+ * `{position, globalPosition}`. Throws INVALID_REQUEST, STREAM_VERSION_CONFLICT,
+ * DUPLICATE_MESSAGE_ID.
+ */
+export async function handleStreamWrite(args: readonly unknown[], ctx: MethodContext): Promise<WriteResult> {
+  const { streamName, message, options } = parseStreamWriteArgs(args);
+  const { position, globalPosition } = await ctx.store.writeMessage(
+    ctx.auth.namespace,
+    streamName,
+    message,
+    options,
+  );
+  return { position, globalPosition };
+}
+
+/**
+ * `stream.get(streamName, {position?=0, globalPosition?, batchSize?=1000})` → rows in position
+ * order; `[]` for a category name.
+ */
+export async function handleStreamGet(args: readonly unknown[], ctx: MethodContext): Promise<RawJson> {
+  const { streamName, options } = parseStreamGetArgs(args);
+  return encodeRows(await ctx.store.getStream(ctx.auth.namespace, streamName, options), encodeStreamRow);
+}
+
+/** `stream.last(streamName, {type?})` → the last row (of that type), or null. */
+export async function handleStreamLast(
+  args: readonly unknown[],
+  ctx: MethodContext,
+): Promise<RawJson | null> {
+  const { streamName, type } = parseStreamLastArgs(args);
+  const message = await ctx.store.lastMessage(ctx.auth.namespace, streamName, type);
+  return message === null ? null : new RawJson(encodeStreamRow(message));
+}
+
+/** `stream.version(streamName)` → the highest position, or null for an empty stream. */
+export async function handleStreamVersion(
+  args: readonly unknown[],
+  ctx: MethodContext,
+): Promise<number | null> {
+  const { streamName } = parseStreamVersionArgs(args);
+  return ctx.store.streamVersion(ctx.auth.namespace, streamName);
+}

@@ -1,0 +1,85 @@
+/**
+ * RPC dispatch (contract §3): the body is `["method", arg1, arg2, ...]`; extra trailing
+ * arguments are ignored. The method table is built here, in one place.
+ */
+import { EventoError, invalidRequest } from '../errors.js';
+import type { EventStore } from '../store/event-store.js';
+import type { AuthContext } from './auth.js';
+import { handleCategoryGet } from './methods/category.js';
+import {
+  handleNsCategories,
+  handleNsCreate,
+  handleNsDelete,
+  handleNsInfo,
+  handleNsList,
+  handleNsStreams,
+} from './methods/ns.js';
+import {
+  handleStreamGet,
+  handleStreamLast,
+  handleStreamVersion,
+  handleStreamWrite,
+} from './methods/stream.js';
+import { handleSysHealth, handleSysVersion } from './methods/sys.js';
+import { RawJson } from './rows.js';
+
+/** What a method handler may use. */
+export interface MethodContext {
+  store: EventStore;
+  /** The authenticated caller. */
+  auth: AuthContext;
+  /** The server's semver, for `sys.version`. */
+  version: string;
+  /** The number of open HTTP connections, for `sys.health`. */
+  connections(): Promise<number>;
+}
+
+/**
+ * One RPC method: takes the arguments after the method name and returns the result — any JSON
+ * value, or a `RawJson` that is sent as is. Throws EventoErrors.
+ */
+export type RpcHandler = (args: readonly unknown[], ctx: MethodContext) => Promise<unknown>;
+
+/** Every RPC method by name (a Map, so `toString` or `__proto__` are simply unknown). */
+export const METHODS: ReadonlyMap<string, RpcHandler> = new Map<string, RpcHandler>([
+  ['stream.write', handleStreamWrite],
+  ['stream.get', handleStreamGet],
+  ['stream.last', handleStreamLast],
+  ['stream.version', handleStreamVersion],
+  ['category.get', handleCategoryGet],
+  ['ns.create', handleNsCreate],
+  ['ns.delete', handleNsDelete],
+  ['ns.list', handleNsList],
+  ['ns.info', handleNsInfo],
+  ['ns.streams', handleNsStreams],
+  ['ns.categories', handleNsCategories],
+  ['sys.version', handleSysVersion],
+  ['sys.health', handleSysHealth],
+]);
+
+/** A parsed RPC call. */
+export interface RpcCall {
+  method: string;
+  args: readonly unknown[];
+}
+
+/** Checks the envelope: a JSON array with a string method name first. Throws INVALID_REQUEST. */
+export function parseRpcCall(body: unknown): RpcCall {
+  if (!Array.isArray(body)) throw invalidRequest('the body must be a JSON array ["method", ...args]');
+  const [method, ...args] = body as unknown[];
+  if (typeof method !== 'string') throw invalidRequest('the method name (first element) must be a string');
+  return { method, args };
+}
+
+/**
+ * Runs one call and returns the JSON text of its result. Throws METHOD_NOT_FOUND for an unknown
+ * method, and whatever the handler throws.
+ */
+export async function dispatch(call: RpcCall, ctx: MethodContext): Promise<string> {
+  const handler = METHODS.get(call.method);
+  if (handler === undefined) {
+    throw new EventoError('METHOD_NOT_FOUND', `unknown method ${JSON.stringify(call.method)}`);
+  }
+  const result = await handler(call.args, ctx);
+  return result instanceof RawJson ? result.text : JSON.stringify(result ?? null);
+}
