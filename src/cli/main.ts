@@ -8,6 +8,8 @@
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { createHelpCommand, formatCommandHelp, formatMainHelp } from './commands/help.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
 import { HelpRequest, UsageError } from './flags.js';
@@ -16,7 +18,13 @@ import { describeError, flushStream, processIo, writeLine, type CliIo } from './
 const helpCommand = createHelpCommand(() => COMMANDS);
 
 /** Every command, in the order `eventodb --help` lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand, versionCommand, helpCommand];
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  exportCommand,
+  importCommand,
+  versionCommand,
+  helpCommand,
+];
 
 /** Process exit codes: 0 ok, 1 failure, 2 usage error. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

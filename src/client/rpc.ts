@@ -21,7 +21,7 @@ export class RpcError extends Error {
     message: string,
     readonly status: number,
   ) {
-    super(message);
+    super(`${code}: ${message}`);
     this.name = 'RpcError';
   }
 

@@ -164,7 +164,7 @@ export class EventStore {
     const limit = batchLimit(options.batchSize);
     if (limit === 0 || isCategory(streamName)) return [];
     const fromPosition = Math.max(0, options.position ?? 0);
-    return this.#collect(
+    return this.#collect(() =>
       this.#backend.readStream(ns, streamName, {
         fromPosition,
         limit,
@@ -191,7 +191,7 @@ export class EventStore {
       }
     }
     const from = Math.max(1, options.globalPosition ?? options.position ?? 1);
-    return this.#collect(
+    return this.#collect(() =>
       this.#backend.readCategory(ns, name, {
         fromGlobalPosition: from,
         limit,
@@ -202,8 +202,15 @@ export class EventStore {
   }
 
   /** Every message of a category ('' for all) from a global position, page by page. */
-  readCategory(ns: string, name: string, fromGlobalPosition = 1): AsyncIterable<StoredMessage[]> {
-    return this.#backend.readCategory(ns, name, { fromGlobalPosition, limit: null });
+  async *readCategory(ns: string, name: string, fromGlobalPosition = 1): AsyncGenerator<StoredMessage[]> {
+    const pages = await this.#call(async () =>
+      this.#backend.readCategory(ns, name, { fromGlobalPosition, limit: null })[Symbol.asyncIterator](),
+    );
+    for (;;) {
+      const next = await this.#call(() => pages.next());
+      if (next.done === true) return;
+      yield next.value;
+    }
   }
 
   async lastMessage(ns: string, streamName: string, type?: string): Promise<StoredMessage | null> {
@@ -250,10 +257,10 @@ export class EventStore {
     await this.#backend.close();
   }
 
-  async #collect(pages: AsyncIterable<StoredMessage[]>): Promise<StoredMessage[]> {
+  async #collect(read: () => AsyncIterable<StoredMessage[]>): Promise<StoredMessage[]> {
     return this.#call(async () => {
       const out: StoredMessage[] = [];
-      for await (const page of pages) for (const m of page) out.push(m);
+      for await (const page of read()) for (const m of page) out.push(m);
       return out;
     });
   }

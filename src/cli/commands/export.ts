@@ -5,7 +5,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { Readable, type Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { exportChunks, type ExportChunk } from '../../client/export-source.js';
@@ -37,6 +37,13 @@ export const EXPORT_FLAGS = {
   },
   gzip: { type: 'boolean', description: 'Compress with gzip (implied when --output ends in .gz).' },
   output: { type: 'string', short: 'o', valueName: 'file', description: 'Output file (default: stdout).' },
+  'page-size': {
+    type: 'number',
+    default: 10_000,
+    min: 1,
+    max: 10_000,
+    description: 'Events per category.get request.',
+  },
   retries: {
     type: 'number',
     env: 'EVENTODB_RETRIES',
@@ -54,6 +61,7 @@ export interface ExportConfig extends RemoteConfig {
   gzip: boolean;
   output?: string;
   retries: number;
+  pageSize: number;
 }
 
 export function parseExportArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ExportConfig {
@@ -69,6 +77,7 @@ export function parseExportArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     categories,
     gzip: v.gzip || (v.output?.endsWith('.gz') ?? false),
     retries: v.retries,
+    pageSize: v['page-size'],
     ...(v.output === undefined ? {} : { output: v.output }),
     ...(v.since === undefined ? {} : { since: parseTimeFlag(v.since, '--since') }),
     ...(v.until === undefined ? {} : { until: parseTimeFlag(v.until, '--until') }),
@@ -123,7 +132,7 @@ export async function runExport(config: ExportConfig, io: CliIo): Promise<void> 
 
 async function toStdout(source: Readable, stages: NodeJS.ReadWriteStream[], io: CliIo): Promise<void> {
   try {
-    await pipeline([source, ...stages, io.stdout as Writable], { signal: io.signal, end: false });
+    await pipeline([source, ...stages, io.stdout], { signal: io.signal, end: false });
   } catch (err) {
     // `| head` closed the pipe: the reader has what it wanted.
     if ((err as { code?: unknown }).code !== 'EPIPE') throw err;

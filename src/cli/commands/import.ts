@@ -79,6 +79,7 @@ export async function runImport(config: ImportConfig, io: CliIo): Promise<void> 
     throw new Error(
       `import failed${at}: ${err.code}: ${err.message}; ` +
         `committed ${err.committed.imported} events${gpos} before it stopped`,
+      { cause: err },
     );
   }
 }

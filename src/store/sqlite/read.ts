@@ -103,12 +103,11 @@ export function streamVersion(h: NamespaceDb, streamName: string): number | null
 }
 
 export function listStreams(h: NamespaceDb, o: ListStreamsOptions): StreamSummary[] {
-  const prefix = o.prefix ?? '';
-  const after = o.after ?? '';
   const stmt = h.statement(`SELECT stream_name AS stream, max(position) AS version, max(time) AS lastActivity
-    FROM messages WHERE stream_name > ? AND substr(stream_name, 1, ?) = ?
-    GROUP BY stream_name ORDER BY stream_name LIMIT ?`);
-  return stmt.all(after, prefix.length, prefix, o.limit) as StreamSummary[];
+    FROM messages
+    WHERE stream_name > @after AND stream_name >= @prefix AND substr(stream_name, 1, length(@prefix)) = @prefix
+    GROUP BY stream_name ORDER BY stream_name LIMIT @limit`);
+  return stmt.all({ after: o.after ?? '', prefix: o.prefix ?? '', limit: o.limit }) as StreamSummary[];
 }
 
 export function listCategories(h: NamespaceDb): CategorySummary[] {

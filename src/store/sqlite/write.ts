@@ -52,6 +52,12 @@ export class GroupWriter {
     this.#pending = [];
     this.#scheduled = false;
     const outcomes: (WriteResult | Error)[] = [];
+    if (!this.#handle.db.open) {
+      // The namespace was deleted while these writes waited.
+      for (const p of group) p.reject(new EventoError('NAMESPACE_NOT_FOUND', 'the namespace was deleted'));
+      this.#markIdle();
+      return;
+    }
     try {
       this.#handle.db
         .transaction(() => {

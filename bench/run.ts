@@ -1,0 +1,73 @@
+/**
+ * `npm run bench [-- rpc|import] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
+ * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
+ * removed/killed at the end, also on failure and on Ctrl-C.
+ */
+import { parseArgs } from 'node:util';
+import { runCleanup } from './cleanup.js';
+import { runImportExportBench } from './import-export-bench.js';
+import { machineTable } from './machine.js';
+import { runRpcBench } from './rpc-bench.js';
+import { formatTable, goalTable, type GoalCheck, type Table } from './table.js';
+
+interface RunOptions {
+  parts: Set<string>;
+  sizes: number[];
+  scenarioMs: number;
+}
+
+function parseRunArgs(argv: string[]): RunOptions {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      events: { type: 'string' },
+      sizes: { type: 'string' },
+      'scenario-ms': { type: 'string', default: '4000' },
+    },
+  });
+  const parts = new Set(positionals.length === 0 ? ['rpc', 'import'] : positionals);
+  for (const part of parts) if (part !== 'rpc' && part !== 'import') throw new Error(`unknown part ${part}`);
+  const events = Number(values.events ?? 200_000);
+  const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error('--events/--sizes: positive integers');
+  return { parts, sizes, scenarioMs: Number(values['scenario-ms']) };
+}
+
+function print(table: Table): void {
+  process.stdout.write(formatTable(table) + '\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseRunArgs(process.argv.slice(2));
+  const started = performance.now();
+  print(await machineTable());
+  const goals: GoalCheck[] = [];
+  if (options.parts.has('rpc')) {
+    const rpc = await runRpcBench({ scenarioMs: options.scenarioMs, maxOps: 500_000 });
+    rpc.tables.forEach(print);
+    goals.push(...rpc.goals);
+  }
+  if (options.parts.has('import')) {
+    const io = await runImportExportBench({ sizes: options.sizes });
+    io.tables.forEach(print);
+    goals.push(...io.goals);
+  }
+  print(goalTable('Goals', goals));
+  process.stdout.write(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+const stop = (): void => {
+  void runCleanup().finally(() => process.exit(130));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+
+try {
+  await main();
+} catch (err) {
+  process.exitCode = 1;
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+} finally {
+  await runCleanup();
+}

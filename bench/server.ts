@@ -1,0 +1,74 @@
+/**
+ * Spawns a real `bin/eventodb serve` on 127.0.0.1 with a free port and waits for the two stdout
+ * lines a script relies on: `Default namespace token: <token>` and `listening on <url>`.
+ * Every server is registered with cleanup, so it is killed even when a benchmark fails.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { onCleanup } from './cleanup.js';
+
+/** The launcher every benchmark spawns (needs `npm run build`). */
+export const BIN = fileURLToPath(new URL('../bin/eventodb', import.meta.url));
+
+const STARTUP_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+/** A running server. */
+export interface BenchServer {
+  url: string;
+  /** The default namespace's token (the data dir is fresh, so the server generated it). */
+  token: string;
+  pid: number;
+  /** SIGTERM, then SIGKILL if it has not exited after 10 s. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts `eventodb serve` on a fresh `dataDir`. */
+export async function startServer(dataDir: string): Promise<BenchServer> {
+  const child = spawn(
+    process.execPath,
+    [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stop = (): Promise<void> => stopChild(child);
+  onCleanup(stop);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const { url, token } = await readStartup(child, () => stderr);
+  if (child.pid === undefined) throw new Error('server has no pid');
+  return { url, token, pid: child.pid, stop };
+}
+
+function readStartup(child: ChildProcess, stderr: () => string): Promise<{ url: string; token: string }> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let token: string | undefined;
+    const timer = setTimeout(() => fail('did not start within 15 s'), STARTUP_TIMEOUT_MS);
+    function fail(reason: string): void {
+      clearTimeout(timer);
+      reject(new Error(`eventodb serve ${reason}\n${stderr()}`));
+    }
+    child.once('exit', (code) => fail(`exited with ${String(code)}`));
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      token ??= /^Default namespace token: (\S+)$/m.exec(stdout)?.[1];
+      const url = /^listening on (\S+)$/m.exec(stdout)?.[1];
+      if (url === undefined) return;
+      clearTimeout(timer);
+      if (token === undefined) reject(new Error('server printed no token (data dir not fresh?)'));
+      else resolve({ url, token });
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
