@@ -1,15 +1,15 @@
 /**
- * The leanest RPC client for load: node:http over a keep-alive Agent, headers built once, the
- * body a prebuilt string. The load generator shares the machine's two cores with the server, so
- * every microsecond it spends is taken from the server; node:http costs less per request than
- * Node 20's fetch (undici behind WHATWG streams), which `rpc-bench.ts` measures and prints.
+ * RPC posters over Node's own HTTP clients: node:http with a keep-alive Agent, and fetch
+ * (undici). The load generator shares the machine's two cores with the server, so every
+ * microsecond it spends is taken from the server; `rpc-bench.ts` prints what each client costs
+ * per request and measures with the cheapest (raw-http.ts).
  */
 import { Agent, request } from 'node:http';
 
 /** Posts bodies to one server's `/rpc`. */
 export interface RpcPoster {
-  /** Sends `body`; resolves with the reply text, rejects on a non-200 status. */
-  post(body: string): Promise<string>;
+  /** Sends `body` (as load client `client`); resolves with the reply text, rejects on a non-200. */
+  post(body: string, client?: number): Promise<string>;
   close(): void;
 }
 

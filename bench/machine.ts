@@ -1,7 +1,7 @@
 /** The machine a run measured: CPU, cores, memory, Node, SQLite, free disk of the temp dir. */
 import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { createRequire } from 'node:module';
 import { sqliteVersion } from './bare-sqlite.js';
 import type { Table } from './table.js';
@@ -35,6 +35,14 @@ export async function machineTable(): Promise<Table> {
       ['Node', process.version],
       ['SQLite', `${sqliteVersion()} (better-sqlite3 ${betterSqliteVersion()})`],
       [`disk free (${tmpdir()})`, gib(fs.bavail * fs.bsize)],
+      // Other processes on the machine skew every number: note how busy it was.
+      [
+        'load average (1/5 min) at start',
+        loadavg()
+          .slice(0, 2)
+          .map((l) => l.toFixed(2))
+          .join(' / '),
+      ],
     ],
   };
 }

@@ -4,15 +4,18 @@
  *
  * Scenarios: `stream.write` from 1 client, 16 clients on 16 streams, 16 clients on one stream;
  * `stream.get` and `category.get` of 100 messages from 1 and 16 clients; and `stream.write` from 1
- * client over fetch, to show what the HTTP client itself costs.
+ * and 16 clients over node:http and fetch, to show what the HTTP client itself costs (the
+ * measurements use the cheapest, raw-http.ts).
  */
 import { join } from 'node:path';
 import { bareCategoryReads, bareStreamReads, bareWrites, fillStream, openBare } from './bare-sqlite.js';
 import { makeTempDir } from './cleanup.js';
 import { createFetchPoster, createHttpPoster, type RpcPoster } from './http-client.js';
+import { createRawPoster } from './raw-http.js';
 import { runLoad, type LoadResult } from './load.js';
 import { watchPeakRss } from './rss.js';
 import { startServer, type BenchServer } from './server.js';
+import { storeWrites } from './store-direct.js';
 import { formatMib, formatMs, formatRate, formatRatio, type GoalCheck, type Table } from './table.js';
 
 export interface RpcBenchOptions {
@@ -46,47 +49,66 @@ const writeBody = (stream: string): string =>
 interface Scenario {
   name: string;
   clients: number;
-  kind: 'write' | 'stream' | 'category';
+  kind: 'floor' | 'write' | 'stream' | 'category';
   result: LoadResult;
 }
+
+type PosterFactory = (server: BenchServer, clients: number) => RpcPoster;
+
+const RAW: PosterFactory = (server, clients) => createRawPoster(server.url, server.token, clients);
+const CLIENTS: readonly [string, PosterFactory][] = [
+  ['node:http Agent keepAlive', (server, clients) => createHttpPoster(server.url, server.token, clients)],
+  ['fetch (undici)', (server) => createFetchPoster(server.url, server.token)],
+];
 
 async function measure(
   server: BenchServer,
   clients: number,
-  options: RpcBenchOptions,
+  o: RpcBenchOptions,
   bodyOf: (client: number) => string,
+  makePoster: PosterFactory = RAW,
 ): Promise<LoadResult> {
-  const poster = createHttpPoster(server.url, server.token, clients);
+  const poster = makePoster(server, clients);
   const bodies = Array.from({ length: clients }, (_, c) => bodyOf(c));
+  const op = (c: number): Promise<string> => poster.post(bodies[c] ?? '', c);
   try {
-    // Warm up: open the sockets, let V8 optimise both sides.
-    await runLoad({ clients, maxOps: 200, maxMs: 2000, op: (c) => poster.post(bodies[c] ?? '') });
-    return await runLoad({
-      clients,
-      maxOps: options.maxOps,
-      maxMs: options.scenarioMs,
-      op: (c) => poster.post(bodies[c] ?? ''),
-    });
+    // Warm up: open the connections, let V8 optimise both sides.
+    await runLoad({ clients, maxOps: 500, maxMs: 2000, op });
+    return await runLoad({ clients, maxOps: o.maxOps, maxMs: o.scenarioMs, op });
   } finally {
     poster.close();
   }
 }
 
-async function measureFetch(server: BenchServer, options: RpcBenchOptions): Promise<LoadResult> {
-  const poster: RpcPoster = createFetchPoster(server.url, server.token);
-  const body = writeBody('fetch-1');
-  await runLoad({ clients: 1, maxOps: 200, maxMs: 2000, op: () => poster.post(body) });
-  return runLoad({ clients: 1, maxOps: options.maxOps, maxMs: options.scenarioMs, op: () => poster.post(body) });
+interface ClientRow {
+  client: string;
+  clients: number;
+  result: LoadResult;
+}
+
+/** stream.write through node:http and fetch, 1 and 16 clients, for the client-cost table. */
+async function measureClients(server: BenchServer, o: RpcBenchOptions): Promise<ClientRow[]> {
+  const rows: ClientRow[] = [];
+  const short = { ...o, scenarioMs: Math.ceil(o.scenarioMs / 2) };
+  for (const [client, factory] of CLIENTS) {
+    for (const clients of [1, 16]) {
+      const result = await measure(server, clients, short, (c) => writeBody(`client-${c}`), factory);
+      rows.push({ client, clients, result });
+    }
+  }
+  return rows;
 }
 
 async function runServerScenarios(
   server: BenchServer,
   o: RpcBenchOptions,
-): Promise<{ scenarios: Scenario[]; viaFetch: LoadResult }> {
+): Promise<{ scenarios: Scenario[]; clientRows: ClientRow[] }> {
   const scenarios: Scenario[] = [];
   const add = async (name: string, clients: number, kind: Scenario['kind'], body: (c: number) => string) => {
     scenarios.push({ name, clients, kind, result: await measure(server, clients, o, body) });
   };
+  // The floor of /rpc: HTTP, fastify, auth and dispatch, no store.
+  await add('sys.version (no store)', 1, 'floor', () => '["sys.version"]');
   await add('stream.write', 1, 'write', () => writeBody('single-1'));
   await add('stream.write, 16 streams', 16, 'write', (c) => writeBody(`multi-${c + 1}`));
   await add('stream.write, one stream', 16, 'write', () => writeBody('shared-1'));
@@ -96,13 +118,15 @@ async function runServerScenarios(
   await add('stream.get 100', 16, 'stream', () => streamGet);
   await add('category.get 100', 1, 'category', () => categoryGet);
   await add('category.get 100', 16, 'category', () => categoryGet);
-  const viaFetch = await measureFetch(server, o);
-  return { scenarios, viaFetch };
+  const clientRows = await measureClients(server, o);
+  return { scenarios, clientRows };
 }
 
 interface BareResults {
   writeFull: LoadResult;
   writeNormal: LoadResult;
+  storeSingle: LoadResult;
+  storeMulti: LoadResult;
   streamRead: LoadResult;
   categoryRead: LoadResult;
 }
@@ -119,7 +143,9 @@ async function runBare(o: RpcBenchOptions): Promise<BareResults> {
     for (let s = 1; s <= 16; s++) fillStream(full, `cat-${s}`, 100, data);
     const streamRead = bareStreamReads(full, 'read-1', o.maxOps, o.scenarioMs);
     const categoryRead = bareCategoryReads(full, 'cat', o.maxOps, o.scenarioMs);
-    return { writeFull, writeNormal, streamRead, categoryRead };
+    const storeSingle = await storeWrites(DATA, 1, o.maxOps, o.scenarioMs);
+    const storeMulti = await storeWrites(DATA, 16, o.maxOps, o.scenarioMs);
+    return { writeFull, writeNormal, streamRead, categoryRead, storeSingle, storeMulti };
   } finally {
     full.close();
     normal.close();
@@ -130,17 +156,22 @@ async function runBare(o: RpcBenchOptions): Promise<BareResults> {
 export async function runRpcBench(o: RpcBenchOptions): Promise<RpcBenchResult> {
   const server = await startServer(await makeTempDir('rpc'));
   const rss = watchPeakRss(server.pid);
-  const { scenarios, viaFetch } = await runServerScenarios(server, o);
+  const { scenarios, clientRows } = await runServerScenarios(server, o);
   const serverRss = rss.stop();
   await server.stop();
   const bare = await runBare(o);
   return {
-    tables: [rpcTable(scenarios, bare, serverRss), clientTable(scenarios[0]?.result, viaFetch)],
+    tables: [
+      rpcTable(scenarios, bare, serverRss),
+      layerTable(scenarios, bare),
+      clientTable(scenarios, clientRows),
+    ],
     goals: rpcGoals(scenarios),
   };
 }
 
-function bareOf(kind: Scenario['kind'], bare: BareResults): LoadResult {
+function bareOf(kind: Scenario['kind'], bare: BareResults): LoadResult | null {
+  if (kind === 'floor') return null;
   return kind === 'write' ? bare.writeFull : kind === 'stream' ? bare.streamRead : bare.categoryRead;
 }
 
@@ -168,26 +199,53 @@ function rpcTable(scenarios: Scenario[], bare: BareResults, serverRss: number | 
         formatRate(r.opsPerSecond),
         formatMs(r.p50Ms),
         formatMs(r.p99Ms),
-        formatRate(b.opsPerSecond),
-        formatMs(b.p50Ms),
-        formatRatio(r.opsPerSecond / b.opsPerSecond),
+        b === null ? '-' : formatRate(b.opsPerSecond),
+        b === null ? '-' : formatMs(b.p50Ms),
+        b === null ? '-' : formatRatio(r.opsPerSecond / b.opsPerSecond),
         kind === 'write' ? formatRate(bare.writeNormal.opsPerSecond) : '-',
       ];
     }),
   };
 }
 
-function clientTable(viaHttp: LoadResult | undefined, viaFetch: LoadResult): Table {
-  const row = (name: string, r: LoadResult): string[] => [
-    name,
-    formatRate(r.opsPerSecond),
-    formatMs(r.p50Ms),
-    r.clientCpuUsPerOp.toFixed(0),
+function layerTable(scenarios: Scenario[], bare: BareResults): Table {
+  const http = (name: string): LoadResult | undefined => scenarios.find((s) => s.name === name)?.result;
+  const rows: [string, string, LoadResult | undefined][] = [
+    ['bare SQLite, synchronous=NORMAL, 1 txn per append', '1', bare.writeNormal],
+    ['bare SQLite, synchronous=FULL, 1 txn per append', '1', bare.writeFull],
+    ['EventStore in-process (group commit, FULL)', '1', bare.storeSingle],
+    ['EventStore in-process (group commit, FULL)', '16', bare.storeMulti],
+    ['server over HTTP', '1', http('stream.write')],
+    ['server over HTTP, 16 streams', '16', http('stream.write, 16 streams')],
   ];
   return {
-    title: 'Load-generator overhead: stream.write, 1 client',
-    header: ['client', 'ops/s', 'p50 ms', 'client CPU µs/op'],
-    rows: [...(viaHttp === undefined ? [] : [row('node:http Agent keepAlive', viaHttp)]), row('fetch (undici)', viaFetch)],
+    title: 'stream.write layer by layer (what each layer costs)',
+    header: ['layer', 'concurrent', 'ops/s', 'p50 ms', 'p99 ms'],
+    rows: rows.map(([layer, clients, r]) => [
+      layer,
+      clients,
+      r === undefined ? '-' : formatRate(r.opsPerSecond),
+      r === undefined ? '-' : formatMs(r.p50Ms),
+      r === undefined ? '-' : formatMs(r.p99Ms),
+    ]),
+  };
+}
+
+function clientTable(scenarios: Scenario[], others: ClientRow[]): Table {
+  const raw: ClientRow[] = scenarios
+    .filter((s) => s.kind === 'write' && s.name === 'stream.write')
+    .concat(scenarios.filter((s) => s.name === 'stream.write, 16 streams'))
+    .map((s) => ({ client: 'raw keep-alive socket (raw-http.ts)', clients: s.clients, result: s.result }));
+  return {
+    title: 'Load-generator cost: stream.write through each HTTP client',
+    header: ['client', 'clients', 'ops/s', 'p50 ms', 'client CPU µs/op'],
+    rows: [...raw, ...others].map(({ client, clients, result: r }) => [
+      client,
+      String(clients),
+      formatRate(r.opsPerSecond),
+      formatMs(r.p50Ms),
+      r.clientCpuUsPerOp.toFixed(0),
+    ]),
   };
 }
 
@@ -198,6 +256,10 @@ function rpcGoals(scenarios: Scenario[]): GoalCheck[] {
   const multi = rate('stream.write, 16 streams', 16);
   return [
     { goal: 'stream.write, 1 client ≥ 5,000/s', measured: `${formatRate(single)}/s`, isMet: single >= 5000 },
-    { goal: 'stream.write, 16 clients ≥ 10,000/s', measured: `${formatRate(multi)}/s`, isMet: multi >= 10_000 },
+    {
+      goal: 'stream.write, 16 clients ≥ 10,000/s',
+      measured: `${formatRate(multi)}/s`,
+      isMet: multi >= 10_000,
+    },
   ];
 }

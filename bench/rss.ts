@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 
 /** A running poll of one process. */
 export interface RssWatch {
+  /** The peak so far in MiB (reads now), or null if never read. */
+  peak(): number | null;
   /** Stops polling (after one last read) and returns the peak in MiB, or null if never read. */
   stop(): number | null;
 }
@@ -35,6 +37,10 @@ export function watchPeakRss(pid: number): RssWatch {
   const timer = setInterval(poll, POLL_MS);
   timer.unref();
   return {
+    peak(): number | null {
+      poll();
+      return lastKib === null ? null : lastKib / 1024;
+    },
     stop(): number | null {
       poll();
       clearInterval(timer);

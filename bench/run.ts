@@ -30,7 +30,8 @@ function parseRunArgs(argv: string[]): RunOptions {
   for (const part of parts) if (part !== 'rpc' && part !== 'import') throw new Error(`unknown part ${part}`);
   const events = Number(values.events ?? 200_000);
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
-  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) throw new Error('--events/--sizes: positive integers');
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
+    throw new Error('--events/--sizes: positive integers');
   return { parts, sizes, scenarioMs: Number(values['scenario-ms']) };
 }
 

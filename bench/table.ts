@@ -9,7 +9,9 @@ export interface Table {
 
 /** Renders `table` as a Markdown table (readable in a terminal, pasteable into docs). */
 export function formatTable(table: Table): string {
-  const widths = table.header.map((h, i) => Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)));
+  const widths = table.header.map((h, i) =>
+    Math.max(h.length, ...table.rows.map((r) => (r[i] ?? '').length)),
+  );
   const line = (cells: readonly string[]): string =>
     '| ' + widths.map((w, i) => (cells[i] ?? '').padEnd(w)).join(' | ') + ' |';
   const rule = '| ' + widths.map((w) => '-'.repeat(w)).join(' | ') + ' |';

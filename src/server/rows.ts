@@ -67,7 +67,9 @@ export function encodeRows(
   messages: readonly StoredMessage[],
   encodeRow: (m: StoredMessage) => string,
 ): RawJson {
-  let text = '';
-  for (const m of messages) text += (text === '' ? '[' : ',') + encodeRow(m);
-  return new RawJson(text === '' ? '[]' : text + ']');
+  if (messages.length === 0) return new RawJson('[]');
+  // Appending builds a rope that is flattened once when sent; never compare it while building.
+  let text = '[';
+  for (let i = 0; i < messages.length; i++) text += (i === 0 ? '' : ',') + encodeRow(messages[i]!);
+  return new RawJson(text + ']');
 }

@@ -16,13 +16,30 @@ export function nowMicros(): number {
   return lastMicros;
 }
 
+// Hot path of every read: the date text is cached per day, the rest is arithmetic.
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
 /** Formats microseconds since the epoch as RFC 3339 UTC (see the file comment). */
 export function formatTime(micros: number): string {
-  const millis = Math.floor(micros / 1000);
-  const subMillis = micros - millis * 1000;
-  const iso = new Date(millis).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  const fraction = (iso.slice(20, 23) + String(subMillis).padStart(3, '0')).replace(/0+$/, '');
-  return fraction === '' ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19)}.${fraction}Z`;
+  const seconds = Math.floor(micros / 1_000_000);
+  const day = Math.floor(seconds / 86_400);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDate = new Date(day * 86_400_000).toISOString().slice(0, 11);
+  }
+  const secondOfDay = seconds - day * 86_400;
+  const hms = `${TWO_DIGITS[Math.floor(secondOfDay / 3600)]}:${TWO_DIGITS[Math.floor(secondOfDay / 60) % 60]}:${TWO_DIGITS[secondOfDay % 60]}`;
+  let fraction = micros - seconds * 1_000_000;
+  if (fraction === 0) return `${cachedDate}${hms}Z`;
+  let digits = 6;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    digits--;
+  }
+  const text = String(fraction);
+  return `${cachedDate}${hms}.${'000000'.slice(0, digits - text.length)}${text}Z`;
 }
 
 /** Parses RFC 3339 (any offset, fraction truncated to microseconds); null when it is not one. */

@@ -47,3 +47,14 @@ describe('time', () => {
     }
   });
 });
+
+describe('formatTime against Date', () => {
+  it('agrees with toISOString on the date and time of day across days, years and epochs', () => {
+    for (const ms of [
+      0, 86_399_999, 951_782_400_000, 1_709_251_199_999, 4_102_444_800_000, -1, -86_400_001,
+    ]) {
+      const micros = ms * 1000 + 250;
+      expect(formatTime(micros).slice(0, 19)).toBe(new Date(ms).toISOString().slice(0, 19));
+    }
+  });
+});

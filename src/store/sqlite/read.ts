@@ -10,9 +10,36 @@ import type {
 } from '../store.js';
 import type { NamespaceDb } from './namespace.js';
 
-/** Rows come back already shaped as `StoredMessage`. */
-const COLUMNS = `id, stream_name AS streamName, type, position, global_position AS globalPosition,
-  data, metadata, time`;
+/** The message columns, read as raw arrays (twice as fast as row objects) and mapped by `toMessage`. */
+const COLUMNS = 'id, stream_name, type, position, global_position, data, metadata, time';
+
+type MessageRow = [string, string, string, number, number, string, string | null, number];
+
+const toMessage = (r: MessageRow): StoredMessage => ({
+  id: r[0],
+  streamName: r[1],
+  type: r[2],
+  position: r[3],
+  globalPosition: r[4],
+  data: r[5],
+  metadata: r[6],
+  time: r[7],
+});
+
+/** A cached statement returning message rows. */
+function messages(
+  h: NamespaceDb,
+  sql: string,
+): { all: (...args: unknown[]) => StoredMessage[]; get: (...args: unknown[]) => StoredMessage | null } {
+  const stmt = h.statement(sql).raw(true);
+  return {
+    all: (...args) => (stmt.all(...args) as MessageRow[]).map(toMessage),
+    get: (...args) => {
+      const row = stmt.get(...args) as MessageRow | undefined;
+      return row === undefined ? null : toMessage(row);
+    },
+  };
+}
 
 /** Rows per statement. */
 export const PAGE_SIZE = 1000;
@@ -43,16 +70,18 @@ export function readStream(
   o: ReadStreamOptions,
 ): AsyncIterable<StoredMessage[]> {
   if (o.fromGlobalPosition !== undefined) {
-    const stmt = h.statement(
+    const stmt = messages(
+      h,
       `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND global_position >= ? ORDER BY global_position LIMIT ?`,
     );
-    const fetch = (from: number, n: number) => stmt.all(streamName, from, n) as StoredMessage[];
+    const fetch = (from: number, n: number) => stmt.all(streamName, from, n);
     return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
   }
-  const stmt = h.statement(
+  const stmt = messages(
+    h,
     `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND position >= ? ORDER BY position LIMIT ?`,
   );
-  const fetch = (from: number, n: number) => stmt.all(streamName, from, n) as StoredMessage[];
+  const fetch = (from: number, n: number) => stmt.all(streamName, from, n);
   return paged(fetch, o.fromPosition, o.limit, (m) => m.position + 1);
 }
 
@@ -73,28 +102,26 @@ export function readCategory(
   where.push('global_position >= ?');
   if (o.correlation !== undefined) where.push(`${CORRELATION_CATEGORY} = ?`);
   if (o.consumerGroup !== undefined) where.push('eventodb_member(stream_name, ?) = ?');
-  const stmt = h.statement(
+  const stmt = messages(
+    h,
     `SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT ?`,
   );
   const tail: (string | number)[] = [];
   if (o.correlation !== undefined) tail.push(o.correlation);
   if (o.consumerGroup !== undefined) tail.push(o.consumerGroup.size, o.consumerGroup.member);
-  const fetch = (from: number, n: number) => stmt.all(...args, from, ...tail, n) as StoredMessage[];
+  const fetch = (from: number, n: number) => stmt.all(...args, from, ...tail, n);
   return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
 }
 
 export function lastMessage(h: NamespaceDb, streamName: string, type?: string): StoredMessage | null {
-  const row =
-    type === undefined
-      ? h
-          .statement(`SELECT ${COLUMNS} FROM messages WHERE stream_name = ? ORDER BY position DESC LIMIT 1`)
-          .get(streamName)
-      : h
-          .statement(
-            `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND type = ? ORDER BY position DESC LIMIT 1`,
-          )
-          .get(streamName, type);
-  return (row as StoredMessage | undefined) ?? null;
+  return type === undefined
+    ? messages(h, `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? ORDER BY position DESC LIMIT 1`).get(
+        streamName,
+      )
+    : messages(
+        h,
+        `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND type = ? ORDER BY position DESC LIMIT 1`,
+      ).get(streamName, type);
 }
 
 export function streamVersion(h: NamespaceDb, streamName: string): number | null {
