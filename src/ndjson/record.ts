@@ -60,7 +60,7 @@ export function parseRecordLine(line: string): StoredMessage {
   const micros = typeof time === 'string' ? parseTime(time) : null;
   if (micros === null) throw invalid('time must be an RFC 3339 timestamp');
   return {
-    id,
+    id: id.toLowerCase(),
     streamName: stream,
     type,
     position: pos as number,

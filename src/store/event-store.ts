@@ -147,7 +147,7 @@ export class EventStore {
     }
     return this.#call(() =>
       this.#backend.write(ns, {
-        id: options.id ?? uuidv7(),
+        id: options.id?.toLowerCase() ?? uuidv7(),
         streamName,
         type: message.type,
         data: JSON.stringify(message.data),

@@ -100,6 +100,16 @@ export function writeConformance(opts: ConformanceOptions): void {
     expect(stored?.id).toBe(id);
   });
 
+  it('treats ids that differ only in letter case as the same id', async () => {
+    const ns = await createNamespace(h.store);
+    const id = '0190a5b4-1c2d-7e3f-8a4b-5c6d7e8f9a0b';
+    await h.store.writeMessage(ns, 's-1', { type: 'A', data: {} }, { id: id.toUpperCase() });
+    const err = await rejectionOf(h.store.writeMessage(ns, 's-1', { type: 'A', data: {} }, { id }));
+    expect(err.code).toBe('DUPLICATE_MESSAGE_ID');
+    const [stored] = await h.store.getStream(ns, 's-1');
+    expect(stored?.id).toBe(id);
+  });
+
   it('generates a UUIDv7 id when none is given', async () => {
     const ns = await createNamespace(h.store);
     await writeSequential(h.store, ns, 's-1', 2);

@@ -63,6 +63,10 @@ describe('export records', () => {
     expect(formatRecordLine(parseRecordLine(line))).toBe(line);
   });
 
+  it('reads an upper-case id as the same, lower-case id', () => {
+    expect(parseRecordLine(JSON.stringify({ ...record, id: record.id.toUpperCase() })).id).toBe(record.id);
+  });
+
   it('treats a missing meta as null', () => {
     const { meta: _meta, ...rest } = record;
     expect(parseRecordLine(JSON.stringify(rest)).metadata).toBeNull();
