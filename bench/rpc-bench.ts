@@ -109,6 +109,7 @@ async function runServerScenarios(
   };
   // The floor of /rpc: HTTP, fastify, auth and dispatch, no store.
   await add('sys.version (no store)', 1, 'floor', () => '["sys.version"]');
+  await add('sys.version (no store)', 16, 'floor', () => '["sys.version"]');
   await add('stream.write', 1, 'write', () => writeBody('single-1'));
   await add('stream.write, 16 streams', 16, 'write', (c) => writeBody(`multi-${c + 1}`));
   await add('stream.write, one stream', 16, 'write', () => writeBody('shared-1'));
