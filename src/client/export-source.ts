@@ -18,7 +18,7 @@ export interface ExportSourceOptions {
   since?: number;
   /** Exclusive upper bound on time, microseconds. */
   until?: number;
-  /** Rows per `category.get`; default 10000 (the contract's maximum). */
+  /** Rows per `category.get`; default 1000. */
   pageSize?: number;
 }
 
@@ -84,7 +84,7 @@ export interface ExportChunk {
 
 /** NDJSON text of the export, in chunks of whole lines, in global-position order. */
 export async function* exportChunks(options: ExportSourceOptions): AsyncGenerator<ExportChunk> {
-  const pageSize = options.pageSize ?? 10_000;
+  const pageSize = options.pageSize ?? 1000;
   const names = options.categories.length === 0 ? [''] : [...new Set(options.categories)];
   const cursors = names.map((name) => new CategoryCursor(options.rpc, name, pageSize));
   const keep = timeFilter(options.since, options.until);

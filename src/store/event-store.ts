@@ -2,7 +2,6 @@
  * The store façade: validation, defaults, id/time generation, JSON encoding and error mapping,
  * once, above whichever backend is open (the abstract-level split of public `put` → `_put`).
  */
-import { v7 as uuidv7 } from 'uuid';
 import { EventoError, invalidRequest, isEventoError } from '../errors.js';
 import type {
   CategorySummary,
@@ -17,6 +16,7 @@ import type {
 } from './store.js';
 import { isCategory, type ConsumerGroup } from './stream-name.js';
 import { nowMicros } from './time.js';
+import { uuidv7 } from './uuid.js';
 import { assertNamespaceId, assertStreamName, isUuid } from './validate.js';
 
 /** Largest `batchSize` a read accepts (-1 means no limit). */

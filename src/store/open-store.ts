@@ -2,8 +2,10 @@
  * Opens a store by URL scheme; the only module that loads a backend, lazily, so a driver loads
  * only when its scheme is chosen.
  *
- * - `sqlite://<file>`: the metadata database at `<file>`; one database per namespace under
- *   `<dataDir>/namespaces/` (`dataDir` defaults to the file's directory).
+ * - `sqlite://<file>[?synchronous=full|normal]`: the metadata database at `<file>`; one database
+ *   per namespace under `<dataDir>/namespaces/` (`dataDir` defaults to the file's directory).
+ *   `full` (default) fsyncs every commit; `normal` survives a process crash but may lose the last
+ *   commits on power loss.
  * - `sqlite://:memory:` (or `memory:`): everything in memory, gone on close (test mode).
  */
 import { dirname, resolve } from 'node:path';
@@ -27,10 +29,19 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     return new EventStore(createSqliteBackend({ inMemory: true }));
   }
   if (url.startsWith('sqlite://')) {
-    const file = resolve(url.slice('sqlite://'.length));
+    const [path = '', query = ''] = url.slice('sqlite://'.length).split('?');
+    const file = resolve(path);
+    const synchronous = new URLSearchParams(query).get('synchronous') ?? 'full';
+    if (synchronous !== 'full' && synchronous !== 'normal') {
+      throw invalidRequest('sqlite:// synchronous must be full or normal');
+    }
     const { createSqliteBackend } = await import('./sqlite/index.js');
     return new EventStore(
-      createSqliteBackend({ metadataFile: file, dataDir: resolve(options.dataDir ?? dirname(file)) }),
+      createSqliteBackend({
+        metadataFile: file,
+        dataDir: resolve(options.dataDir ?? dirname(file)),
+        synchronous,
+      }),
     );
   }
   throw invalidRequest(

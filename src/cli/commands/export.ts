@@ -39,7 +39,8 @@ export const EXPORT_FLAGS = {
   output: { type: 'string', short: 'o', valueName: 'file', description: 'Output file (default: stdout).' },
   'page-size': {
     type: 'number',
-    default: 10_000,
+    // Measured: 1000-row pages export as fast as 10000-row ones with half the memory (PERFORMANCE.md).
+    default: 1000,
     min: 1,
     max: 10_000,
     description: 'Events per category.get request.',
@@ -115,13 +116,14 @@ export async function runExport(config: ExportConfig, io: CliIo): Promise<void> 
       if (chunk.text !== '') yield chunk.text;
     }
   };
-  const source = Readable.from(count(exportChunks({ ...config, rpc })));
+  const source = Readable.from(count(exportChunks({ ...config, rpc })), { highWaterMark: 1 });
   const stages = config.gzip ? [createGzip()] : [];
   try {
     if (config.output === undefined) await toStdout(source, stages, io);
     else await toFile(source, stages, config.output, io.signal);
   } finally {
     progress.stop();
+    rpc.close();
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   writeLine(

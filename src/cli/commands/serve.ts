@@ -9,9 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { isEventoError } from '../../errors.js';
-import { createServer } from '../../server/create-server.js';
 import type { EventStore } from '../../store/event-store.js';
 import { openStore, sqliteUrlForDataDir } from '../../store/open-store.js';
 import { VERSION } from '../../version.js';
@@ -156,6 +154,11 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
  * the port cannot be bound (`UsageError` for an unsupported `--db-url` scheme).
  */
 export async function runServe(config: ServeConfig, io: CliIo): Promise<void> {
+  // Loaded here, not at the top: the other commands (export, import) never pay for fastify.
+  const [{ pino }, { createServer }] = await Promise.all([
+    import('pino'),
+    import('../../server/create-server.js'),
+  ]);
   const logger = pino({ level: config.logLevel }, io.stderr);
   const store = await openConfiguredStore(config);
   try {

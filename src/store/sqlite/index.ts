@@ -9,11 +9,12 @@ import type {
   StoredMessage,
   WriteResult,
 } from '../store.js';
+import { EventoError } from '../../errors.js';
 import { importBatch } from './import.js';
-import { NamespaceRegistry, type NamespaceDb } from './namespace.js';
+import { NamespaceRegistry } from './namespace.js';
 import * as read from './read.js';
 import type { Synchronous } from './schema.js';
-import { GroupWriter } from './write.js';
+import { appendGroup, GroupWriter } from './write.js';
 
 export interface SqliteBackendOptions {
   /** Everything in memory (test mode). */
@@ -26,43 +27,67 @@ export interface SqliteBackendOptions {
   synchronous?: Synchronous;
 }
 
+/**
+ * How appends reach the database: group commit on the event loop. (A write worker thread was
+ * measured too: on 2 cores, shared with the clients, it was no faster; see PERFORMANCE.md.)
+ */
+interface Appender {
+  write(ns: string, message: NewMessage): Promise<WriteResult>;
+  /** Commits what is queued for `ns` and releases it (before its storage is removed). */
+  release(ns: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function inThreadAppender(registry: NamespaceRegistry): Appender {
+  const writers = new Map<string, GroupWriter>();
+  return {
+    write: async (ns, message) => {
+      let writer = writers.get(ns);
+      if (writer === undefined) {
+        const handle = registry.db(ns);
+        writer = new GroupWriter(async (messages) => {
+          // The namespace may have been deleted while these writes waited for their turn.
+          if (!handle.db.open) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${ns} not found`);
+          return appendGroup(handle, messages);
+        });
+        writers.set(ns, writer);
+      }
+      return writer.write(message);
+    },
+    release: async (ns) => {
+      await writers.get(ns)?.drained();
+      writers.delete(ns);
+    },
+    close: async () => {
+      await Promise.all([...writers.values()].map((w) => w.drained()));
+    },
+  };
+}
+
 export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend {
   const inMemory = options.inMemory === true;
+  const synchronous = options.synchronous ?? 'full';
   const registry = new NamespaceRegistry({
     metadataFile: inMemory ? null : (options.metadataFile ?? null),
     dataDir: inMemory ? null : (options.dataDir ?? null),
-    synchronous: options.synchronous ?? 'full',
+    synchronous,
   });
-  const writers = new WeakMap<NamespaceDb, GroupWriter>();
-  const writerOf = (ns: string): GroupWriter => {
-    const handle = registry.db(ns);
-    let writer = writers.get(handle);
-    if (writer === undefined) {
-      writer = new GroupWriter(handle);
-      writers.set(handle, writer);
-    }
-    return writer;
-  };
-  const live = new Set<GroupWriter>();
+  const appender = inThreadAppender(registry);
 
   return {
     name: 'sqlite',
     supports: { persistent: !inMemory },
     createNamespace: async (record: NamespaceRecord) => registry.create(record),
     deleteNamespace: async (id: string) => {
-      const writer = registry.get(id) === null ? undefined : writers.get(registry.db(id));
-      await writer?.drained();
+      if (registry.get(id) === null) return null;
+      await appender.release(id);
       return registry.delete(id);
     },
     getNamespace: async (id: string) => registry.get(id),
     listNamespaces: async () => registry.list(),
     setTokenHash: async (id: string, hash: string) => registry.setTokenHash(id, hash),
     namespaceStats: async (ns: string) => read.namespaceStats(registry.db(ns)),
-    write: (ns: string, message: NewMessage): Promise<WriteResult> => {
-      const writer = writerOf(ns);
-      live.add(writer);
-      return writer.write(message);
-    },
+    write: (ns: string, message: NewMessage): Promise<WriteResult> => appender.write(ns, message),
     readStream: (ns: string, name: string, o: ReadStreamOptions): AsyncIterable<StoredMessage[]> =>
       read.readStream(registry.db(ns), name, o),
     readCategory: (ns: string, name: string, o: ReadCategoryOptions): AsyncIterable<StoredMessage[]> =>
@@ -71,13 +96,10 @@ export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend
     streamVersion: async (ns, name) => read.streamVersion(registry.db(ns), name),
     listStreams: async (ns, o) => read.listStreams(registry.db(ns), o),
     listCategories: async (ns) => read.listCategories(registry.db(ns)),
-    importBatch: async (ns: string, messages: readonly StoredMessage[], o: ImportOptions = {}) => {
-      const handle = registry.db(ns);
-      await writers.get(handle)?.drained();
-      importBatch(handle, messages, o);
-    },
+    importBatch: async (ns: string, messages: readonly StoredMessage[], o: ImportOptions = {}) =>
+      importBatch(registry.db(ns), messages, o),
     close: async () => {
-      await Promise.all([...live].map((w) => w.drained()));
+      await appender.close();
       registry.close();
     },
   };

@@ -55,6 +55,9 @@ export class NamespaceRegistry {
   readonly #meta: Db;
   readonly #location: SqliteLocation;
   readonly #open = new Map<string, NamespaceDb>();
+  /** Records of existing namespaces; this process is the only writer of the registry. */
+  readonly #records = new Map<string, NamespaceRecord>();
+  readonly #selectOne: Statement;
 
   constructor(location: SqliteLocation) {
     this.#location = location;
@@ -62,12 +65,18 @@ export class NamespaceRegistry {
     this.#meta = new Database(location.metadataFile ?? ':memory:');
     configure(this.#meta, location.synchronous);
     this.#meta.exec(METADATA_SCHEMA);
+    this.#selectOne = this.#meta.prepare('SELECT * FROM namespaces WHERE id = ?');
   }
 
+  /** A namespace's record; hits are cached (every request authenticates through here). */
   get(id: string): NamespaceRecord | null {
-    const row = this.#meta.prepare('SELECT * FROM namespaces WHERE id = ?').get(id) as
-      NamespaceRow | undefined;
-    return row === undefined ? null : toRecord(row);
+    const cached = this.#records.get(id);
+    if (cached !== undefined) return cached;
+    const row = this.#selectOne.get(id) as NamespaceRow | undefined;
+    if (row === undefined) return null;
+    const record = toRecord(row);
+    this.#records.set(id, record);
+    return record;
   }
 
   list(): NamespaceRecord[] {
@@ -84,6 +93,7 @@ export class NamespaceRegistry {
   }
 
   setTokenHash(id: string, tokenHash: string): void {
+    this.#records.delete(id);
     const info = this.#meta.prepare('UPDATE namespaces SET token_hash = ? WHERE id = ?').run(tokenHash, id);
     if (info.changes === 0) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
   }
@@ -94,6 +104,7 @@ export class NamespaceRegistry {
     const handle = this.db(id);
     const { n } = handle.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number };
     this.#meta.prepare('DELETE FROM namespaces WHERE id = ?').run(id);
+    this.#records.delete(id);
     handle.db.close();
     this.#open.delete(id);
     const file = this.#file(id);

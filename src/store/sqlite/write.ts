@@ -18,16 +18,63 @@ const VERSION_SQL = 'SELECT max(position) AS v FROM messages WHERE stream_name =
 const INSERT_SQL = `INSERT INTO messages (id, stream_name, category, type, position, data, metadata, time)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 
-/** Queues writes for one namespace database and commits them in groups. */
+/** An append's outcome: its positions, or the error it alone failed with. */
+export type AppendOutcome = WriteResult | Error;
+
+/**
+ * Appends `messages` in one transaction (one fsync) and returns each one's outcome. Throws only
+ * when the transaction as a whole fails; then none of them is stored.
+ */
+export function appendGroup(handle: NamespaceDb, messages: readonly NewMessage[]): AppendOutcome[] {
+  const outcomes: AppendOutcome[] = [];
+  handle.db
+    .transaction(() => {
+      for (const message of messages) outcomes.push(tryAppend(handle, message));
+    })
+    .immediate();
+  return outcomes;
+}
+
+function tryAppend(handle: NamespaceDb, message: NewMessage): AppendOutcome {
+  const row = handle.statement(VERSION_SQL).get(message.streamName) as { v: number | null };
+  const actual = row.v ?? -1;
+  if (message.expectedVersion !== undefined && message.expectedVersion !== actual) {
+    return new StreamVersionConflictError(message.streamName, message.expectedVersion, actual);
+  }
+  try {
+    const info = handle
+      .statement(INSERT_SQL)
+      .run(
+        message.id,
+        message.streamName,
+        category(message.streamName),
+        message.type,
+        actual + 1,
+        message.data,
+        message.metadata,
+        message.time,
+      );
+    return { position: actual + 1, globalPosition: Number(info.lastInsertRowid) };
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      return new EventoError('DUPLICATE_MESSAGE_ID', `message id ${message.id} already exists`);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Collects the writes of one event-loop turn and hands them to `commit` as one group; each
+ * caller gets its own outcome.
+ */
 export class GroupWriter {
-  readonly #handle: NamespaceDb;
+  readonly #commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>;
   #pending: Pending[] = [];
   #scheduled = false;
   #idle: Promise<void> = Promise.resolve();
-  #markIdle: () => void = () => undefined;
 
-  constructor(handle: NamespaceDb) {
-    this.#handle = handle;
+  constructor(commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>) {
+    this.#commit = commit;
   }
 
   /** Queues a write; resolves once its group has committed. */
@@ -36,8 +83,7 @@ export class GroupWriter {
       this.#pending.push({ message, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
-        this.#idle = new Promise((done) => (this.#markIdle = done));
-        setImmediate(() => this.#flush());
+        this.#idle = new Promise((done) => setImmediate(() => void this.#flush().then(done)));
       }
     });
   }
@@ -47,62 +93,23 @@ export class GroupWriter {
     return this.#idle;
   }
 
-  #flush(): void {
+  async #flush(): Promise<void> {
     const group = this.#pending;
     this.#pending = [];
     this.#scheduled = false;
-    const outcomes: (WriteResult | Error)[] = [];
-    if (!this.#handle.db.open) {
-      // The namespace was deleted while these writes waited.
-      for (const p of group) p.reject(new EventoError('NAMESPACE_NOT_FOUND', 'the namespace was deleted'));
-      this.#markIdle();
-      return;
-    }
+    let outcomes: AppendOutcome[];
     try {
-      this.#handle.db
-        .transaction(() => {
-          for (const { message } of group) outcomes.push(this.#tryAppend(message));
-        })
-        .immediate();
+      outcomes = await this.#commit(group.map((p) => p.message));
     } catch (err) {
       for (const p of group) p.reject(err);
-      this.#markIdle();
       return;
     }
     group.forEach((p, i) => {
       const outcome = outcomes[i];
       if (outcome instanceof Error) p.reject(outcome);
       else if (outcome !== undefined) p.resolve(outcome);
+      else p.reject(new Error('no outcome for a write'));
     });
-    this.#markIdle();
-  }
-
-  #tryAppend(message: NewMessage): WriteResult | Error {
-    const row = this.#handle.statement(VERSION_SQL).get(message.streamName) as { v: number | null };
-    const actual = row.v ?? -1;
-    if (message.expectedVersion !== undefined && message.expectedVersion !== actual) {
-      return new StreamVersionConflictError(message.streamName, message.expectedVersion, actual);
-    }
-    try {
-      const info = this.#handle
-        .statement(INSERT_SQL)
-        .run(
-          message.id,
-          message.streamName,
-          category(message.streamName),
-          message.type,
-          actual + 1,
-          message.data,
-          message.metadata,
-          message.time,
-        );
-      return { position: actual + 1, globalPosition: Number(info.lastInsertRowid) };
-    } catch (err) {
-      if (isUniqueViolation(err)) {
-        return new EventoError('DUPLICATE_MESSAGE_ID', `message id ${message.id} already exists`);
-      }
-      throw err;
-    }
   }
 }
 
