@@ -55,10 +55,16 @@ export class RpcClient {
 
   /** Calls `method` with `args`, retrying transient failures. Throws `RpcError`. */
   async call<T>(method: string, ...args: unknown[]): Promise<T> {
+    return (await this.callMeasured<T>(method, ...args)).value;
+  }
+
+  /** `call`, also telling the size of the reply body in bytes. */
+  async callMeasured<T>(method: string, ...args: unknown[]): Promise<{ value: T; bytes: number }> {
     const retries = this.#options.retries ?? 5;
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.#once(method, args)) as T;
+        const { value, bytes } = await this.#once(method, args);
+        return { value: value as T, bytes };
       } catch (err) {
         const rpcErr = err instanceof RpcError ? err : new RpcError('NETWORK', describe(err), 0);
         if (!rpcErr.isTransient || attempt >= retries) throw rpcErr;
@@ -69,7 +75,7 @@ export class RpcClient {
     }
   }
 
-  async #once(method: string, args: unknown[]): Promise<unknown> {
+  async #once(method: string, args: unknown[]): Promise<{ value: unknown; bytes: number }> {
     const body = JSON.stringify([method, ...args]);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -84,9 +90,10 @@ export class RpcClient {
     });
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const reply = Buffer.concat(chunks);
+    const text = reply.toString('utf8');
     const status = res.statusCode ?? 0;
-    if (status >= 200 && status < 300) return JSON.parse(text) as unknown;
+    if (status >= 200 && status < 300) return { value: JSON.parse(text) as unknown, bytes: reply.length };
     throw errorOfReply(status, text);
   }
 }

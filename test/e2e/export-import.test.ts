@@ -73,7 +73,7 @@ describe('eventodb export', () => {
   });
 
   it('exports only the named categories, merged in global order (AC-2)', async () => {
-    const source = generateRecords(90);
+    const source = generateRecords(2000); // several pages per category
     const token = await seeded(source);
     const result = await cli(['export', ...remote(token), '--categories', 'workflow,order']);
     expect(result.code).toBe(0);
