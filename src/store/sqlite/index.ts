@@ -48,7 +48,9 @@ function inThreadAppender(registry: NamespaceRegistry): Appender {
         writer = new GroupWriter(async (messages) => {
           // The namespace may have been deleted while these writes waited for their turn.
           if (!handle.db.open) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${ns} not found`);
-          return appendGroup(handle, messages);
+          const outcomes = appendGroup(handle, messages);
+          await handle.durable();
+          return outcomes;
         });
         writers.set(ns, writer);
       }
@@ -96,8 +98,11 @@ export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend
     streamVersion: async (ns, name) => read.streamVersion(registry.db(ns), name),
     listStreams: async (ns, o) => read.listStreams(registry.db(ns), o),
     listCategories: async (ns) => read.listCategories(registry.db(ns)),
-    importBatch: async (ns: string, messages: readonly StoredMessage[], o: ImportOptions = {}) =>
-      importBatch(registry.db(ns), messages, o),
+    importBatch: async (ns: string, messages: readonly StoredMessage[], o: ImportOptions = {}) => {
+      const handle = registry.db(ns);
+      importBatch(handle, messages, o);
+      await handle.durable();
+    },
     close: async () => {
       await appender.close();
       registry.close();

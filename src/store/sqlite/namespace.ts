@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { EventoError } from '../../errors.js';
 import type { NamespaceRecord } from '../store.js';
 import { cardinalId, hash64 } from '../stream-name.js';
+import { WalSync } from './wal-sync.js';
 import { METADATA_SCHEMA, NAMESPACE_SCHEMA, configure, storageName, type Synchronous } from './schema.js';
 
 /** Where and how databases are opened. */
@@ -20,9 +21,22 @@ export interface SqliteLocation {
 export class NamespaceDb {
   readonly db: Db;
   readonly #statements = new Map<string, Statement>();
+  readonly #walSync: WalSync | null;
 
-  constructor(db: Db) {
+  /** @param walSync Makes commits durable (null: in memory, or durability not asked for). */
+  constructor(db: Db, walSync: WalSync | null = null) {
     this.db = db;
+    this.#walSync = walSync;
+  }
+
+  /** Resolves once every commit made so far is on disk (see wal-sync.ts). */
+  async durable(): Promise<void> {
+    await this.#walSync?.sync();
+  }
+
+  close(): void {
+    this.db.close();
+    this.#walSync?.close();
   }
 
   /** A prepared statement, compiled once per SQL text. */
@@ -105,7 +119,7 @@ export class NamespaceRegistry {
     const { n } = handle.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number };
     this.#meta.prepare('DELETE FROM namespaces WHERE id = ?').run(id);
     this.#records.delete(id);
-    handle.db.close();
+    handle.close();
     this.#open.delete(id);
     const file = this.#file(id);
     if (file !== null) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
@@ -121,7 +135,7 @@ export class NamespaceRegistry {
   }
 
   close(): void {
-    for (const handle of this.#open.values()) handle.db.close();
+    for (const handle of this.#open.values()) handle.close();
     this.#open.clear();
     this.#meta.close();
   }
@@ -139,10 +153,12 @@ export class NamespaceRegistry {
       for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
     }
     const db = new Database(file ?? ':memory:');
-    configure(db, this.#location.synchronous);
+    // Commits skip SQLite's own fsync; WalSync makes them durable without blocking (wal-sync.ts).
+    configure(db, 'normal');
     db.exec(NAMESPACE_SCHEMA);
     db.function('eventodb_member', { deterministic: true }, memberOf);
-    const handle = new NamespaceDb(db);
+    const durable = file !== null && this.#location.synchronous === 'full';
+    const handle = new NamespaceDb(db, durable ? new WalSync(file) : null);
     this.#open.set(id, handle);
     return handle;
   }

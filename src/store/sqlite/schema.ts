@@ -13,7 +13,9 @@
  *            data TEXT (JSON), metadata TEXT (JSON) NULL, time INTEGER µs since the epoch)
  *   unique (stream_name, position); index (category, global_position)
  *
- * All files use WAL; commits are durable (`synchronous=FULL`) unless the URL says otherwise.
+ * All files use WAL. The metadata database commits with `synchronous=FULL`; namespace databases
+ * run `synchronous=NORMAL` and are made durable by an fdatasync of the WAL in the thread pool
+ * before anything is acknowledged (wal-sync.ts), unless the URL asks for `synchronous=normal`.
  */
 import type { Database } from 'better-sqlite3';
 

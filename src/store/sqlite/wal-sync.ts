@@ -1,0 +1,69 @@
+/**
+ * Durable commits without blocking the event loop. Namespace databases run WAL with
+ * `synchronous=NORMAL`, so a commit writes its frames to the WAL without an fsync; before any
+ * write or import batch is acknowledged, `WalSync.sync()` runs `fdatasync` on the WAL file in
+ * libuv's thread pool. Once it resolves the commit is on disk: the same guarantee as
+ * `synchronous=FULL`, which fsyncs inside the commit and would stall every request meanwhile.
+ *
+ * Syncs coalesce: at most one runs and one waits; every caller gets a sync that started after
+ * its own commit.
+ */
+import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export class WalSync {
+  readonly #wal: string;
+  #fd: number | null = null;
+  #running: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
+
+  /** @param databaseFile The database whose `<file>-wal` is synced. */
+  constructor(databaseFile: string) {
+    this.#wal = `${databaseFile}-wal`;
+  }
+
+  /** Resolves once everything committed before the call is on disk. */
+  sync(): Promise<void> {
+    if (this.#running === null) return (this.#running = this.#start());
+    // The running sync may have begun before our commit: queue one more, shared by all waiting.
+    this.#next ??= this.#running.then(
+      () => this.#startQueued(),
+      () => this.#startQueued(),
+    );
+    return this.#next;
+  }
+
+  /** Closes the WAL file descriptor. */
+  close(): void {
+    if (this.#fd !== null) closeSync(this.#fd);
+    this.#fd = null;
+  }
+
+  #startQueued(): Promise<void> {
+    this.#next = null;
+    return (this.#running = this.#start());
+  }
+
+  async #start(): Promise<void> {
+    try {
+      const fd = this.#open();
+      await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  #open(): number {
+    if (this.#fd === null) {
+      this.#fd = openSync(this.#wal, 'r');
+      // The WAL's directory entry must be durable too (once, when the file is first used).
+      const dir = openSync(dirname(this.#wal), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    }
+    return this.#fd;
+  }
+}
