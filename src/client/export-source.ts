@@ -7,7 +7,9 @@
  * produces the same records as an undisturbed one.
  */
 import { recordLineOfRow, type CategoryRow } from '../ndjson/record.js';
+import { scanCategoryRows, type ScannedRow } from '../ndjson/row-scan.js';
 import { parseTime } from '../store/time.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RpcClient } from './rpc.js';
 
 export interface ExportSourceOptions {
@@ -34,9 +36,9 @@ const MAX_PAGE_SIZE = 10_000;
 
 /** One category read page by page, one page ahead. */
 class CategoryCursor {
-  #rows: CategoryRow[] = [];
+  #rows: ScannedRow[] = [];
   #index = 0;
-  #next: Promise<{ rows: CategoryRow[]; asked: number }> | null;
+  #next: Promise<{ rows: ScannedRow[]; asked: number }> | null;
   #position = 1;
   #size: number;
 
@@ -50,21 +52,24 @@ class CategoryCursor {
   }
 
   /** The next row, or null at the end. */
-  async peek(): Promise<CategoryRow | null> {
+  async peek(): Promise<ScannedRow | null> {
     while (this.#index >= this.#rows.length) {
       if (this.#next === null) return null;
       const { rows, asked } = await this.#next;
       this.#rows = rows;
       this.#index = 0;
       const last = rows.at(-1);
-      this.#position = last === undefined ? this.#position : last[4] + 1;
+      this.#position = last === undefined ? this.#position : last.gpos + 1;
       this.#next = rows.length < asked ? null : this.#fetch();
+      // Let the request for the next page leave now (the agent assigns its socket on a later
+      // tick), so the server works on it while this page is written.
+      if (this.#next !== null) await yieldToEventLoop();
     }
     return this.#rows[this.#index] ?? null;
   }
 
   /** The rest of the current page (for the single-cursor fast path). */
-  takePage(): CategoryRow[] {
+  takePage(): ScannedRow[] {
     const rest = this.#index === 0 ? this.#rows : this.#rows.slice(this.#index);
     this.#index = this.#rows.length;
     return rest;
@@ -74,19 +79,18 @@ class CategoryCursor {
     this.#index++;
   }
 
-  #fetch(): Promise<{ rows: CategoryRow[]; asked: number }> {
+  #fetch(): Promise<{ rows: ScannedRow[]; asked: number }> {
     const asked = this.#size;
     const promise = this.rpc
-      .callMeasured<CategoryRow[]>('category.get', this.category, {
-        position: this.#position,
-        batchSize: asked,
-      })
-      .then(({ value, bytes }) => {
-        if (this.fixedSize === undefined && value.length > 0) {
-          const fitting = Math.round((TARGET_PAGE_BYTES * value.length) / bytes);
+      .callText('category.get', this.category, { position: this.#position, batchSize: asked })
+      .then((text) => {
+        const rows = scanCategoryRows(text) ?? parseRows(text);
+        if (this.fixedSize === undefined && rows.length > 0) {
+          // Text length stands in for bytes well enough to size the next page.
+          const fitting = Math.round((TARGET_PAGE_BYTES * rows.length) / text.length);
           this.#size = Math.min(MAX_PAGE_SIZE, Math.max(1, fitting));
         }
-        return { rows: value, asked };
+        return { rows, asked };
       });
     // Avoid an unhandled rejection while the previous page is still being written.
     promise.catch(() => undefined);
@@ -117,26 +121,35 @@ export async function* exportChunks(options: ExportSourceOptions): AsyncGenerato
     let records = 0;
     for (const row of rows) {
       if (!keep(row)) continue;
-      text += recordLineOfRow(row) + '\n';
+      text += row.line + '\n';
       records++;
     }
-    yield { text, records, lastGpos: rows[rows.length - 1]![4] };
+    yield { text, records, lastGpos: rows[rows.length - 1]!.gpos };
   }
 }
 
-async function nextPage(cursor: CategoryCursor): Promise<CategoryRow[]> {
+/** The general path for a reply the scanner does not take (see row-scan.ts). */
+function parseRows(text: string): ScannedRow[] {
+  return (JSON.parse(text) as CategoryRow[]).map((row) => ({
+    line: recordLineOfRow(row),
+    gpos: row[4],
+    time: row[7],
+  }));
+}
+
+async function nextPage(cursor: CategoryCursor): Promise<ScannedRow[]> {
   return (await cursor.peek()) === null ? [] : cursor.takePage();
 }
 
 /** Up to `max` rows, smallest global position first, across all cursors. */
-async function mergeSome(cursors: CategoryCursor[], max: number): Promise<CategoryRow[]> {
-  const out: CategoryRow[] = [];
+async function mergeSome(cursors: CategoryCursor[], max: number): Promise<ScannedRow[]> {
+  const out: ScannedRow[] = [];
   while (out.length < max) {
-    let best: CategoryRow | null = null;
+    let best: ScannedRow | null = null;
     let bestCursor: CategoryCursor | null = null;
     for (const cursor of cursors) {
       const row = await cursor.peek();
-      if (row !== null && (best === null || row[4] < best[4])) {
+      if (row !== null && (best === null || row.gpos < best.gpos)) {
         best = row;
         bestCursor = cursor;
       }
@@ -148,10 +161,10 @@ async function mergeSome(cursors: CategoryCursor[], max: number): Promise<Catego
   return out;
 }
 
-function timeFilter(since: number | undefined, until: number | undefined): (row: CategoryRow) => boolean {
+function timeFilter(since: number | undefined, until: number | undefined): (row: ScannedRow) => boolean {
   if (since === undefined && until === undefined) return () => true;
   return (row) => {
-    const t = parseTime(row[7]);
+    const t = parseTime(row.time);
     return t !== null && (since === undefined || t >= since) && (until === undefined || t < until);
   };
 }

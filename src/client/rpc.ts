@@ -55,16 +55,15 @@ export class RpcClient {
 
   /** Calls `method` with `args`, retrying transient failures. Throws `RpcError`. */
   async call<T>(method: string, ...args: unknown[]): Promise<T> {
-    return (await this.callMeasured<T>(method, ...args)).value;
+    return JSON.parse(await this.callText(method, ...args)) as T;
   }
 
-  /** `call`, also telling the size of the reply body in bytes. */
-  async callMeasured<T>(method: string, ...args: unknown[]): Promise<{ value: T; bytes: number }> {
+  /** `call`, returning the reply's JSON text unparsed (retried the same way). */
+  async callText(method: string, ...args: unknown[]): Promise<string> {
     const retries = this.#options.retries ?? 5;
     for (let attempt = 0; ; attempt++) {
       try {
-        const { value, bytes } = await this.#once(method, args);
-        return { value: value as T, bytes };
+        return await this.#once(method, args);
       } catch (err) {
         const rpcErr = err instanceof RpcError ? err : new RpcError('NETWORK', describe(err), 0);
         if (!rpcErr.isTransient || attempt >= retries) throw rpcErr;
@@ -75,7 +74,7 @@ export class RpcClient {
     }
   }
 
-  async #once(method: string, args: unknown[]): Promise<{ value: unknown; bytes: number }> {
+  async #once(method: string, args: unknown[]): Promise<string> {
     const body = JSON.stringify([method, ...args]);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -90,10 +89,9 @@ export class RpcClient {
     });
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
-    const reply = Buffer.concat(chunks);
-    const text = reply.toString('utf8');
+    const text = Buffer.concat(chunks).toString('utf8');
     const status = res.statusCode ?? 0;
-    if (status >= 200 && status < 300) return { value: JSON.parse(text) as unknown, bytes: reply.length };
+    if (status >= 200 && status < 300) return text;
     throw errorOfReply(status, text);
   }
 }
