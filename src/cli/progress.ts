@@ -2,7 +2,7 @@
  * Progress on stderr: a live bar on a TTY (cli-progress), plain periodic lines otherwise, so logs
  * stay readable in CI. Counts events and, when the input size is known, bytes with an ETA.
  */
-import cliProgress from 'cli-progress';
+import type CliProgress from 'cli-progress';
 import type { CliIo } from './io.js';
 import { writeLine } from './io.js';
 
@@ -38,8 +38,11 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 }
 
-export function createProgress(io: CliIo, options: ProgressOptions): Progress {
-  return io.isStderrTTY ? barProgress(io, options) : lineProgress(io, options);
+/** A bar on a TTY (cli-progress, loaded only then: it costs ~6 MB), plain lines otherwise. */
+export async function createProgress(io: CliIo, options: ProgressOptions): Promise<Progress> {
+  if (!io.isStderrTTY) return lineProgress(io, options);
+  const { default: cliProgress } = await import('cli-progress');
+  return barProgress(cliProgress, io, options);
 }
 
 function rateOf(events: number, started: number): number {
@@ -47,7 +50,7 @@ function rateOf(events: number, started: number): number {
   return seconds > 0 ? Math.round(events / seconds) : 0;
 }
 
-function barProgress(io: CliIo, options: ProgressOptions): Progress {
+function barProgress(cliProgress: typeof CliProgress, io: CliIo, options: ProgressOptions): Progress {
   const total = options.totalBytes;
   const format =
     total === undefined

@@ -25,10 +25,9 @@ export interface ExportSourceOptions {
 }
 
 /**
- * Page sizing. Unless a fixed size is asked for, pages aim at ~96 KiB of reply: under V8's
- * 128 KiB large-object threshold, a page's text and rows die young instead of piling up in the
- * old generation, which keeps the CLI's memory flat and low; measured, such pages export as fast
- * as 10000-row ones (docs/PERFORMANCE.md).
+ * Page sizing. Unless a fixed size is asked for, pages aim at ~96 KiB of reply, sized from the
+ * bytes per row seen so far: small enough to keep memory low and flat, and measured as fast as
+ * 10000-row pages because the next page is fetched while the current one is written.
  */
 const TARGET_PAGE_BYTES = 96 * 1024;
 const FIRST_PAGE_SIZE = 250;
@@ -46,6 +45,7 @@ class CategoryCursor {
     private readonly rpc: RpcClient,
     private readonly category: string,
     private readonly fixedSize: number | undefined,
+    private readonly withTime: boolean,
   ) {
     this.#size = fixedSize ?? FIRST_PAGE_SIZE;
     this.#next = this.#fetch();
@@ -82,12 +82,11 @@ class CategoryCursor {
   #fetch(): Promise<{ rows: ScannedRow[]; asked: number }> {
     const asked = this.#size;
     const promise = this.rpc
-      .callText('category.get', this.category, { position: this.#position, batchSize: asked })
-      .then((text) => {
-        const rows = scanCategoryRows(text) ?? parseRows(text);
+      .callRaw('category.get', this.category, { position: this.#position, batchSize: asked })
+      .then((reply) => {
+        const rows = scanCategoryRows(reply, this.withTime) ?? parseRows(reply);
         if (this.fixedSize === undefined && rows.length > 0) {
-          // Text length stands in for bytes well enough to size the next page.
-          const fitting = Math.round((TARGET_PAGE_BYTES * rows.length) / text.length);
+          const fitting = Math.round((TARGET_PAGE_BYTES * rows.length) / reply.length);
           this.#size = Math.min(MAX_PAGE_SIZE, Math.max(1, fitting));
         }
         return { rows, asked };
@@ -100,38 +99,38 @@ class CategoryCursor {
 
 /** Whole NDJSON lines of one or more pages. */
 export interface ExportChunk {
-  text: string;
-  /** Records in `text`. */
+  /** NDJSON bytes: whole lines. */
+  data: Buffer;
+  /** Records in `data`. */
   records: number;
   /** Global position of the last row read (written or filtered out). */
   lastGpos: number;
 }
 
-/** NDJSON text of the export, in chunks of whole lines, in global-position order. */
+/** The export as NDJSON, in chunks of whole lines, in global-position order. */
 export async function* exportChunks(options: ExportSourceOptions): AsyncGenerator<ExportChunk> {
   // Rows per merged chunk of several categories (the single-category path yields whole pages).
   const merged = 1000;
   const names = options.categories.length === 0 ? [''] : [...new Set(options.categories)];
-  const cursors = names.map((name) => new CategoryCursor(options.rpc, name, options.pageSize));
+  const withTime = options.since !== undefined || options.until !== undefined;
+  const cursors = names.map((name) => new CategoryCursor(options.rpc, name, options.pageSize, withTime));
   const keep = timeFilter(options.since, options.until);
   for (;;) {
     const rows = cursors.length === 1 ? await nextPage(cursors[0]!) : await mergeSome(cursors, merged);
     if (rows.length === 0) return;
-    let text = '';
-    let records = 0;
-    for (const row of rows) {
-      if (!keep(row)) continue;
-      text += row.line + '\n';
-      records++;
-    }
-    yield { text, records, lastGpos: rows[rows.length - 1]!.gpos };
+    const kept = rows.filter(keep);
+    yield {
+      data: Buffer.concat(kept.map((row) => row.line)),
+      records: kept.length,
+      lastGpos: rows[rows.length - 1]!.gpos,
+    };
   }
 }
 
 /** The general path for a reply the scanner does not take (see row-scan.ts). */
-function parseRows(text: string): ScannedRow[] {
-  return (JSON.parse(text) as CategoryRow[]).map((row) => ({
-    line: recordLineOfRow(row),
+function parseRows(reply: Buffer): ScannedRow[] {
+  return (JSON.parse(reply.toString('utf8')) as CategoryRow[]).map((row) => ({
+    line: Buffer.from(recordLineOfRow(row) + '\n'),
     gpos: row[4],
     time: row[7],
   }));
@@ -164,7 +163,7 @@ async function mergeSome(cursors: CategoryCursor[], max: number): Promise<Scanne
 function timeFilter(since: number | undefined, until: number | undefined): (row: ScannedRow) => boolean {
   if (since === undefined && until === undefined) return () => true;
   return (row) => {
-    const t = parseTime(row.time);
+    const t = row.time === null ? null : parseTime(row.time);
     return t !== null && (since === undefined || t >= since) && (until === undefined || t < until);
   };
 }

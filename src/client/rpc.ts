@@ -55,11 +55,11 @@ export class RpcClient {
 
   /** Calls `method` with `args`, retrying transient failures. Throws `RpcError`. */
   async call<T>(method: string, ...args: unknown[]): Promise<T> {
-    return JSON.parse(await this.callText(method, ...args)) as T;
+    return JSON.parse((await this.callRaw(method, ...args)).toString('utf8')) as T;
   }
 
-  /** `call`, returning the reply's JSON text unparsed (retried the same way). */
-  async callText(method: string, ...args: unknown[]): Promise<string> {
+  /** `call`, returning the reply's JSON bytes unparsed (retried the same way). */
+  async callRaw(method: string, ...args: unknown[]): Promise<Buffer> {
     const retries = this.#options.retries ?? 5;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -74,7 +74,7 @@ export class RpcClient {
     }
   }
 
-  async #once(method: string, args: unknown[]): Promise<string> {
+  async #once(method: string, args: unknown[]): Promise<Buffer> {
     const body = JSON.stringify([method, ...args]);
     const headers: Record<string, string | number> = {
       'content-type': 'application/json',
@@ -89,10 +89,10 @@ export class RpcClient {
     });
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const reply = Buffer.concat(chunks);
     const status = res.statusCode ?? 0;
-    if (status >= 200 && status < 300) return text;
-    throw errorOfReply(status, text);
+    if (status >= 200 && status < 300) return reply;
+    throw errorOfReply(status, reply.toString('utf8'));
   }
 }
 

@@ -28,14 +28,22 @@ const rows: CategoryRow[] = [
 
 describe('scanning category.get replies', () => {
   it('builds the same record lines as parsing and re-serialising', () => {
-    const scanned = scanCategoryRows(JSON.stringify(rows));
-    expect(scanned?.map((r) => r.line)).toEqual(rows.map(recordLineOfRow));
+    const scanned = scanCategoryRows(Buffer.from(JSON.stringify(rows)), true);
+    expect(scanned?.map((r) => r.line.toString())).toEqual(rows.map((row) => recordLineOfRow(row) + '\n'));
     expect(scanned?.map((r) => r.gpos)).toEqual([1, 52, 9007199254740991]);
     expect(scanned?.map((r) => r.time)).toEqual(rows.map((r) => r[7]));
   });
 
   it('reads an empty reply as no rows', () => {
-    expect(scanCategoryRows('[]')).toEqual([]);
+    expect(scanCategoryRows(Buffer.from('[]'), false)).toEqual([]);
+  });
+
+  it('leaves the time undecoded unless asked for', () => {
+    expect(scanCategoryRows(Buffer.from(JSON.stringify(rows)), false)?.map((r) => r.time)).toEqual([
+      null,
+      null,
+      null,
+    ]);
   });
 
   it.each([
@@ -47,6 +55,6 @@ describe('scanning category.get replies', () => {
     ['trailing garbage', JSON.stringify(rows) + 'x'],
     ['an object instead of an array', '{"error":{}}'],
   ])('declines %s, so the caller parses it instead', (_what, text) => {
-    expect(scanCategoryRows(text)).toBeNull();
+    expect(scanCategoryRows(Buffer.from(text), true)).toBeNull();
   });
 });

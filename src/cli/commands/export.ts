@@ -103,15 +103,15 @@ export async function runExport(config: ExportConfig, io: CliIo): Promise<void> 
     onRetry: (attempt, reason) => writeLine(io.stderr, `export: retry ${attempt} after: ${reason}`),
   });
   const started = performance.now();
-  const progress = createProgress(io, { verb: 'exported' });
+  const progress = await createProgress(io, { verb: 'exported' });
   let events = 0;
   let bytes = 0;
-  const count = async function* (chunks: AsyncIterable<ExportChunk>): AsyncGenerator<string> {
+  const count = async function* (chunks: AsyncIterable<ExportChunk>): AsyncGenerator<Buffer> {
     for await (const chunk of chunks) {
       events += chunk.records;
-      bytes += Buffer.byteLength(chunk.text);
+      bytes += chunk.data.length;
       progress.update({ events, bytes, gpos: chunk.lastGpos });
-      if (chunk.text !== '') yield chunk.text;
+      if (chunk.data.length > 0) yield chunk.data;
     }
   };
   const source = Readable.from(count(exportChunks({ ...config, rpc })), { highWaterMark: 1 });

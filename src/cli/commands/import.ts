@@ -56,7 +56,7 @@ export async function runImport(config: ImportConfig, io: CliIo): Promise<void> 
   const source =
     config.input === undefined ? io.stdin : createReadStream(config.input, { highWaterMark: 1 << 20 });
   const input = decodeInput(source, config.gzip);
-  const progress = createProgress(io, {
+  const progress = await createProgress(io, {
     verb: 'imported',
     ...(totalBytes === undefined ? {} : { totalBytes }),
   });
