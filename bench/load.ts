@@ -40,17 +40,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
   await Promise.all(Array.from({ length: options.clients }, (_, c) => loop(c)));
-  const seconds = (performance.now() - started) / 1000;
-  const cpu = process.cpuUsage(cpuStart);
-  const ops = latencies.length;
-  return {
-    ops,
-    seconds,
-    opsPerSecond: ops / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    clientCpuUsPerOp: ops === 0 ? 0 : (cpu.user + cpu.system) / ops,
-  };
+  return summarize(latencies, started, cpuStart);
 }
 
 /** Synchronous variant for in-process engines (bare SQLite): one op after another. */
@@ -64,6 +54,11 @@ export function runSyncLoad(maxOps: number, maxMs: number, op: (i: number) => vo
     op(i);
     latencies.push(performance.now() - t0);
   }
+  return summarize(latencies, started, cpuStart);
+}
+
+/** The result of a load loop from its latencies, start time and CPU usage at the start. */
+function summarize(latencies: number[], started: number, cpuStart: NodeJS.CpuUsage): LoadResult {
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const ops = latencies.length;

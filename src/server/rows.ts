@@ -18,48 +18,19 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
+/** The elements after the id and stream name, which both row kinds share. */
+function encodeRowTail(m: StoredMessage): string {
+  return `,${JSON.stringify(m.type)},${m.position},${m.globalPosition},${m.data},${m.metadata ?? 'null'},"${formatTime(m.time)}"]`;
+}
+
 /** The JSON text of one `stream.get` row. */
 export function encodeStreamRow(m: StoredMessage): string {
-  return (
-    '[' +
-    JSON.stringify(m.id) +
-    ',' +
-    JSON.stringify(m.type) +
-    ',' +
-    String(m.position) +
-    ',' +
-    String(m.globalPosition) +
-    ',' +
-    m.data +
-    ',' +
-    (m.metadata ?? 'null') +
-    ',"' +
-    formatTime(m.time) +
-    '"]'
-  );
+  return `[${JSON.stringify(m.id)}${encodeRowTail(m)}`;
 }
 
 /** The JSON text of one `category.get` row. */
 export function encodeCategoryRow(m: StoredMessage): string {
-  return (
-    '[' +
-    JSON.stringify(m.id) +
-    ',' +
-    JSON.stringify(m.streamName) +
-    ',' +
-    JSON.stringify(m.type) +
-    ',' +
-    String(m.position) +
-    ',' +
-    String(m.globalPosition) +
-    ',' +
-    m.data +
-    ',' +
-    (m.metadata ?? 'null') +
-    ',"' +
-    formatTime(m.time) +
-    '"]'
-  );
+  return `[${JSON.stringify(m.id)},${JSON.stringify(m.streamName)}${encodeRowTail(m)}`;
 }
 
 /** A JSON array of rows, encoded by `encodeRow`. */
