@@ -22,6 +22,8 @@ export interface ImportStreamOptions {
   /** Clear the namespace in the first batch's transaction. */
   force?: boolean;
   onProgress?: (progress: ImportProgress) => void;
+  /** Aborting stops the upload; the server keeps what it committed (ImportError INTERRUPTED). */
+  signal?: AbortSignal;
 }
 
 export interface ImportSummary {
@@ -73,13 +75,19 @@ export async function importStream(options: ImportStreamOptions): Promise<Import
     });
     throw new RpcError('NETWORK', describe(err), 0);
   }
+  const interrupt = (): void => {
+    res.destroy(new ImportError('INTERRUPTED', 'interrupted', { ...committed }, null));
+  };
+  options.signal?.addEventListener('abort', interrupt, { once: true });
   try {
+    if (options.signal?.aborted === true) interrupt();
     return await readEvents(res, committed, options.onProgress);
   } catch (err) {
     options.body.destroy();
     req.destroy();
     throw err;
   } finally {
+    options.signal?.removeEventListener('abort', interrupt);
     // If the input itself failed (a bad gzip file, say), that is the story to tell.
     await upload.catch((uploadErr: unknown) => {
       if (isInputError(uploadErr)) throw uploadErr;
@@ -118,7 +126,10 @@ async function readEvents(
       }
     }
   } catch (err) {
-    if (err instanceof ImportError) throw err;
+    if (err instanceof ImportError) {
+      // An interruption reports what was committed when it happened, not when it was requested.
+      throw err.code === 'INTERRUPTED' ? new ImportError(err.code, err.message, { ...committed }, null) : err;
+    }
     throw ended(`the connection failed: ${describe(err)}`, committed);
   }
   throw ended('the server ended the progress stream without "done"', committed);

@@ -3,12 +3,13 @@
  * produce the same file), and an import progress stream that ends without `done`.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli.js';
-import { makeTempDir, startServer, type StartedServer } from './helpers.js';
+import { BIN, makeTempDir, rpc, startServer, type StartedServer } from './helpers.js';
 import { generateRecords, toNdjson } from './records.js';
 
 let server: StartedServer;
@@ -128,6 +129,32 @@ describe('import whose progress stream breaks off', () => {
     }
   });
 
+  it('stops on Ctrl-C (SIGINT), saying what was committed', async () => {
+    const token = server.token ?? '';
+    const { status, body } = await rpc(server.url, token, 'ns.create', 'interrupted');
+    expect(status).toBe(200);
+    const nsToken = (body as { token: string }).token;
+    const proc = spawn(process.execPath, [BIN, 'import', '--url', server.url, '--token', nsToken], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    proc.stdin.on('error', () => undefined);
+    proc.stdin.write(toNdjson(generateRecords(5000)));
+    await waitFor(() => /imported \d+ events/.test(stderr));
+    proc.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => proc.once('close', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toContain('INTERRUPTED');
+    const committed = Number(/committed (\d+) events/.exec(stderr)?.[1]);
+    const stored = ((await rpc(server.url, nsToken, 'category.get', '', { batchSize: -1 })).body as unknown[])
+      .length;
+    expect(committed).toBeGreaterThan(0);
+    expect(stored % 1000).toBe(0);
+    expect(stored).toBeGreaterThanOrEqual(committed);
+    expect(stored).toBeLessThanOrEqual(5000);
+  });
+
   it('fails loudly when the server goes away mid-import', async () => {
     const { dir: other, remove } = await makeTempDir();
     const doomed = await startServer(['serve', '--data-dir', other, '--log-level', 'warn']);
@@ -145,3 +172,11 @@ describe('import whose progress stream breaks off', () => {
     }
   });
 });
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -66,6 +66,7 @@ export async function runImport(config: ImportConfig, io: CliIo): Promise<void> 
       token: config.token,
       body: input.body,
       force: config.force,
+      signal: io.signal,
       onProgress: (p) => progress.update({ events: p.imported, bytes: input.bytesRead(), gpos: p.gpos }),
     });
     progress.stop();
