@@ -20,16 +20,16 @@ export interface ExportSourceOptions {
   since?: number;
   /** Exclusive upper bound on time, microseconds. */
   until?: number;
-  /** Rows per `category.get`; default: sized to ~256 KiB replies. */
+  /** Rows per `category.get`; default: sized to ~96 KiB replies. */
   pageSize?: number;
 }
 
 /**
- * Page sizing. Unless a fixed size is asked for, pages aim at ~256 KiB of reply, sized from the
+ * Page sizing. Unless a fixed size is asked for, pages aim at ~96 KiB of reply, sized from the
  * bytes per row seen so far: small enough to keep memory low and flat, and measured as fast as
  * 10000-row pages because the next page is fetched while the current one is written.
  */
-const TARGET_PAGE_BYTES = 256 * 1024;
+const TARGET_PAGE_BYTES = 96 * 1024;
 const FIRST_PAGE_SIZE = 250;
 const MAX_PAGE_SIZE = 10_000;
 

@@ -88,7 +88,7 @@ function registerRpcRoute(app: FastifyInstance, deps: RouteDeps): Promise<void> 
   });
   app.addHook('onRequest', async (request, reply) => {
     // Without a Content-Type, even a malformed header cannot turn a body away: the '*' parser runs.
-    delete request.raw.headers['content-type'];
+    request.raw.headers['content-type'] = undefined;
     callers.set(request, await authenticateRequest(request, reply, deps.auth));
   });
   app.post('/rpc', async (request, reply) => {

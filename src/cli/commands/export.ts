@@ -41,7 +41,7 @@ export const EXPORT_FLAGS = {
     type: 'number',
     min: 1,
     max: 10_000,
-    description: 'Events per category.get request (default: as many as fit in ~256 KiB).',
+    description: 'Events per category.get request (default: as many as fit in ~96 KiB).',
   },
   retries: {
     type: 'number',
