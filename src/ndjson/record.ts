@@ -21,7 +21,7 @@
  */
 import { EventoError } from '../errors.js';
 import type { StoredMessage } from '../store/store.js';
-import { formatTime, parseTime } from '../store/time.js';
+import { parseTime } from '../store/time.js';
 import { isUuid } from '../store/validate.js';
 
 export interface ExportRecord {
@@ -69,15 +69,6 @@ export function parseRecordLine(line: string): StoredMessage {
     metadata: meta === undefined || meta === null ? null : JSON.stringify(meta),
     time: micros,
   };
-}
-
-/** The record line of a stored message (data and metadata spliced in as stored JSON text). */
-export function formatRecordLine(m: StoredMessage): string {
-  return (
-    `{"id":${JSON.stringify(m.id)},"stream":${JSON.stringify(m.streamName)},"type":${JSON.stringify(m.type)},` +
-    `"pos":${m.position},"gpos":${m.globalPosition},"data":${m.data},"meta":${m.metadata ?? 'null'},` +
-    `"time":"${formatTime(m.time)}"}`
-  );
 }
 
 /** The record line of a `category.get` row `[id, stream, type, pos, gpos, data, meta, time]`. */

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { isEventoError } from '../../src/errors.js';
 import { splitLines, type Line } from '../../src/ndjson/read.js';
-import { formatRecordLine, parseRecordLine } from '../../src/ndjson/record.js';
+import { parseRecordLine, recordLineOfRow, type CategoryRow } from '../../src/ndjson/record.js';
+import { encodeCategoryRow } from '../../src/server/rows.js';
 
 const record = {
   id: '550e8400-e29b-41d4-a716-446655440000',
@@ -58,9 +59,10 @@ describe('NDJSON lines', () => {
 });
 
 describe('export records', () => {
-  it('round-trips a record line byte for byte', () => {
+  it('round-trips a record line byte for byte through the stored message and the wire row', () => {
     const line = JSON.stringify(record);
-    expect(formatRecordLine(parseRecordLine(line))).toBe(line);
+    const row = JSON.parse(encodeCategoryRow(parseRecordLine(line))) as CategoryRow;
+    expect(recordLineOfRow(row)).toBe(line);
   });
 
   it('reads an upper-case id as the same, lower-case id', () => {
