@@ -13,7 +13,7 @@
  * - unknown namespace or wrong secret → 403 AUTH_UNAUTHORIZED (test mode: an unknown namespace is
  *   created with that token and the reply carries `X-EventoDB-Token`).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventoError } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
@@ -66,7 +66,7 @@ export function parseToken(token: string): { namespace: string } | null {
 
 /** The hex SHA-256 of a token, as stored. */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Constant-time comparison of two hex hashes. */

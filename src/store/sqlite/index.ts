@@ -47,9 +47,10 @@ function inThreadAppender(registry: NamespaceRegistry): Appender {
         const handle = registry.db(ns);
         writer = new GroupWriter(async (messages) => {
           // The namespace may have been deleted while these writes waited for their turn.
-          if (!handle.db.open) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${ns} not found`);
+          await handle.beforeWrite();
+          if (!handle.isOpen) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${ns} not found`);
           const outcomes = appendGroup(handle, messages);
-          await handle.durable();
+          await handle.committed();
           return outcomes;
         });
         writers.set(ns, writer);
@@ -100,12 +101,14 @@ export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend
     listCategories: async (ns) => read.listCategories(registry.db(ns)),
     importBatch: async (ns: string, messages: readonly StoredMessage[], o: ImportOptions = {}) => {
       const handle = registry.db(ns);
+      await handle.beforeWrite();
+      if (!handle.isOpen) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${ns} not found`);
       importBatch(handle, messages, o);
-      await handle.durable();
+      await handle.committed();
     },
     close: async () => {
       await appender.close();
-      registry.close();
+      await registry.close();
     },
   };
 }

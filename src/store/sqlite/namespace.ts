@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { EventoError } from '../../errors.js';
 import type { NamespaceRecord } from '../store.js';
 import { cardinalId, hash64 } from '../stream-name.js';
+import { CheckpointThread, WalCheckpoints } from './checkpoints.js';
 import { WalSync } from './wal-sync.js';
 import { METADATA_SCHEMA, NAMESPACE_SCHEMA, configure, storageName, type Synchronous } from './schema.js';
 
@@ -22,19 +23,42 @@ export class NamespaceDb {
   readonly db: Db;
   readonly #statements = new Map<string, Statement>();
   readonly #walSync: WalSync | null;
+  readonly #checkpoints: WalCheckpoints | null;
+  #closing = false;
 
-  /** @param walSync Makes commits durable (null: in memory, or durability not asked for). */
-  constructor(db: Db, walSync: WalSync | null = null) {
+  /**
+   * @param walSync Makes commits durable (null: in memory, or durability not asked for).
+   * @param checkpoints Keeps the WAL short off the event loop (null: in memory).
+   */
+  constructor(db: Db, walSync: WalSync | null = null, checkpoints: WalCheckpoints | null = null) {
     this.db = db;
     this.#walSync = walSync;
+    this.#checkpoints = checkpoints;
   }
 
-  /** Resolves once every commit made so far is on disk (see wal-sync.ts). */
-  async durable(): Promise<void> {
+  /** False once closing has begun: no transaction may start then. */
+  get isOpen(): boolean {
+    return !this.#closing && this.db.open;
+  }
+
+  /** Await (when not null) before a write transaction; see checkpoints.ts. */
+  beforeWrite(): Promise<void> | null {
+    return this.#checkpoints?.beforeWrite() ?? null;
+  }
+
+  /**
+   * Call after each write transaction: resolves once every commit made so far is on disk
+   * (wal-sync.ts), and starts a WAL checkpoint when one is due (checkpoints.ts).
+   */
+  async committed(): Promise<void> {
+    this.#checkpoints?.afterCommit();
     await this.#walSync?.sync();
   }
 
-  close(): void {
+  /** Lets the checkpoint thread release the file, then closes it. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    await this.#checkpoints?.release();
     this.db.close();
     this.#walSync?.close();
   }
@@ -72,6 +96,9 @@ export class NamespaceRegistry {
   /** Records of existing namespaces; this process is the only writer of the registry. */
   readonly #records = new Map<string, NamespaceRecord>();
   readonly #selectOne: Statement;
+  readonly #checkpointThread = new CheckpointThread();
+  /** Files of deleted namespaces still being closed and removed, by namespace id. */
+  readonly #removing = new Map<string, Promise<void>>();
 
   constructor(location: SqliteLocation) {
     this.#location = location;
@@ -97,7 +124,10 @@ export class NamespaceRegistry {
     return (this.#meta.prepare('SELECT * FROM namespaces ORDER BY id').all() as NamespaceRow[]).map(toRecord);
   }
 
-  create(record: NamespaceRecord): void {
+  async create(record: NamespaceRecord): Promise<void> {
+    if (this.get(record.id) !== null)
+      throw new EventoError('NAMESPACE_EXISTS', `namespace ${record.id} exists`);
+    await this.#removing.get(record.id);
     if (this.get(record.id) !== null)
       throw new EventoError('NAMESPACE_EXISTS', `namespace ${record.id} exists`);
     this.#openDb(record.id, true);
@@ -113,16 +143,25 @@ export class NamespaceRegistry {
   }
 
   /** Removes the namespace and its file; returns its message count, null if it did not exist. */
-  delete(id: string): number | null {
+  async delete(id: string): Promise<number | null> {
     if (this.get(id) === null) return null;
     const handle = this.db(id);
     const { n } = handle.db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number };
     this.#meta.prepare('DELETE FROM namespaces WHERE id = ?').run(id);
     this.#records.delete(id);
-    handle.close();
     this.#open.delete(id);
+    // From here on the namespace is gone for requests; its file goes once every connection to it
+    // (ours and the checkpoint thread's) is closed. A create of the same id waits for that.
     const file = this.#file(id);
-    if (file !== null) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    const removal = handle.close().then(() => {
+      if (file !== null) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    });
+    this.#removing.set(id, removal);
+    try {
+      await removal;
+    } finally {
+      this.#removing.delete(id);
+    }
     return n;
   }
 
@@ -134,9 +173,11 @@ export class NamespaceRegistry {
     return this.#openDb(id, false);
   }
 
-  close(): void {
-    for (const handle of this.#open.values()) handle.close();
+  async close(): Promise<void> {
+    const handles = [...this.#open.values()];
     this.#open.clear();
+    await Promise.all(handles.map((h) => h.close()));
+    await this.#checkpointThread.close();
     this.#meta.close();
   }
 
@@ -158,7 +199,8 @@ export class NamespaceRegistry {
     db.exec(NAMESPACE_SCHEMA);
     db.function('eventodb_member', { deterministic: true }, memberOf);
     const durable = file !== null && this.#location.synchronous === 'full';
-    const handle = new NamespaceDb(db, durable ? new WalSync(file) : null);
+    const checkpoints = file === null ? null : new WalCheckpoints(file, db, this.#checkpointThread);
+    const handle = new NamespaceDb(db, durable ? new WalSync(file) : null, checkpoints);
     this.#open.set(id, handle);
     return handle;
   }

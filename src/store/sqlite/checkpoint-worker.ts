@@ -1,0 +1,47 @@
+/**
+ * The checkpoint thread (see checkpoints.ts). It keeps its own connection to each namespace
+ * database it is asked about and runs `PRAGMA wal_checkpoint(PASSIVE)` there: copying WAL pages
+ * into the database file and fsyncing it happen on this thread, not on the event loop. PASSIVE
+ * never waits for the serving connection's readers or writer.
+ */
+import Database from 'better-sqlite3';
+import type { Database as Db } from 'better-sqlite3';
+import { parentPort } from 'node:worker_threads';
+import type { CheckpointReply, CheckpointRequest } from './checkpoints.js';
+
+const connections = new Map<string, Db>();
+
+function connection(file: string): Db {
+  let db = connections.get(file);
+  if (db === undefined) {
+    db = new Database(file, { fileMustExist: true });
+    // A checkpoint fsyncs the WAL before copying it and the database file after.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    // Checkpoints copy WAL frames without going through the page cache.
+    db.pragma('cache_size = 16');
+    connections.set(file, db);
+  }
+  return db;
+}
+
+function handle(request: CheckpointRequest): CheckpointReply {
+  try {
+    if (request.op === 'forget') {
+      connections.get(request.file)?.close();
+      connections.delete(request.file);
+      return { id: request.id, ok: true, walFrames: 0, checkpointed: 0 };
+    }
+    const [row] = connection(request.file).pragma('wal_checkpoint(PASSIVE)') as {
+      log: number;
+      checkpointed: number;
+    }[];
+    return { id: request.id, ok: true, walFrames: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
+  } catch (err) {
+    return { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+const port = parentPort;
+if (port === null) throw new Error('checkpoint-worker.ts runs as a worker thread');
+port.on('message', (request: CheckpointRequest) => port.postMessage(handle(request)));
