@@ -6,8 +6,9 @@
  * base64url itself may contain `_` and `-`. Only the hex SHA-256 of the whole token is stored,
  * and hashes are compared in constant time.
  *
- * `authenticateRequest` is the one entry point every authenticated route uses (`/rpc`, and later
- * `/import` and `/subscribe`), so the rules below live in one place:
+ * `authenticateToken` is the one check every authenticated route makes (`/rpc` through
+ * `bearerToken`, `/import` and later `/subscribe` through `authenticateRequest`), so the rules below
+ * live in one place:
  * - no token → 401 AUTH_REQUIRED (test mode: acts on `default`, as admin);
  * - malformed token → 401 AUTH_INVALID_TOKEN;
  * - unknown namespace or wrong secret → 403 AUTH_UNAUTHORIZED (test mode: an unknown namespace is
@@ -83,14 +84,17 @@ export function hashesEqual(a: string, b: string): boolean {
  */
 export function readToken(request: FastifyRequest, allowQuery = false): string | undefined {
   const header = request.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Bearer +(\S+) *$/i.exec(header);
-    return match?.[1] ?? '';
-  }
-  if (!allowQuery) return undefined;
+  if (header !== undefined || !allowQuery) return bearerToken(header);
   const query = request.query as Record<string, unknown> | undefined;
   const token = query?.token;
   return typeof token === 'string' ? token : undefined;
+}
+
+/** The token of an `Authorization` header: undefined without one, '' for another scheme. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  return match?.[1] ?? '';
 }
 
 /** Checks a token (absent: undefined) against the store. See the file comment for the rules. */

@@ -6,13 +6,20 @@
  * `createServer` does not listen: the caller runs `app.listen({port, host})` and, to shut down,
  * `app.close()`, which stops accepting connections and waits for in-flight requests.
  */
-import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { EventoError, isEventoError } from '../errors.js';
+import fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { EventoError } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
-import { authenticateRequest, type AuthContext, type AuthOptions } from './auth.js';
+import type { AuthOptions } from './auth.js';
+import { toEventoError } from './http-errors.js';
 import { createServerLogger, type ServerLoggerOption } from './log.js';
 import { registerImportRoute } from './import.js';
-import { dispatch, parseRpcCall } from './rpc.js';
+import { createRpcHandler, isRpcRequest } from './rpc-route.js';
 
 /** The default `/rpc` body limit: 16 MiB. */
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -42,17 +49,37 @@ export interface RouteDeps {
   version: string;
 }
 
-/** Builds the server with every route registered; it is not listening yet. */
+/** fastify's default keep-alive timeout, which a custom server must set itself. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/**
+ * Builds the server with every route registered; it is not listening yet. `POST /rpc` is served
+ * by rpc-route.ts on the bare node:http server, everything else by fastify.
+ */
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const loggerInstance = createServerLogger(options.logger);
-  const app = fastify({ bodyLimit, ...(loggerInstance === undefined ? {} : { loggerInstance }) });
   const deps: RouteDeps = {
     store: options.store,
     auth: { store: options.store, testMode: options.testMode ?? false },
     bodyLimit,
     version: options.version,
   };
+  let server: Server | undefined;
+  const rpc = createRpcHandler({
+    deps,
+    logger: loggerInstance,
+    connections: () => countConnections(server),
+  });
+  const app = fastify({
+    bodyLimit,
+    ...(loggerInstance === undefined ? {} : { loggerInstance: asFastifyLogger(loggerInstance) }),
+    serverFactory: (fastifyHandler) => {
+      server = createHttpServer((req, res) => (isRpcRequest(req) ? rpc(req, res) : fastifyHandler(req, res)));
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
+  });
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
@@ -63,7 +90,6 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
   app.get('/health', () => ({ status: 'ok' }));
   app.get('/version', () => ({ version: options.version }));
-  await app.register((instance) => registerRpcRoute(instance, deps));
 
   // /import (contract §8) in its own context; /subscribe (§7) will follow the same pattern.
   await app.register((scope) => registerImportRoute(scope, deps));
@@ -71,43 +97,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   return app;
 }
 
-/**
- * `POST /rpc` in its own encapsulated context: bodies are parsed as JSON whatever their
- * Content-Type (clients send application/json, text/plain or none), and the caller is
- * authenticated before the body is read.
- */
-function registerRpcRoute(app: FastifyInstance, deps: RouteDeps): Promise<void> {
-  const callers = new WeakMap<FastifyRequest, AuthContext>();
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.bodyLimit }, (_request, body, done) => {
-    try {
-      done(null, JSON.parse(body.toString('utf8')));
-    } catch {
-      done(new EventoError('INVALID_REQUEST', 'the body is not valid JSON'), undefined);
-    }
-  });
-  app.addHook('onRequest', async (request, reply) => {
-    // Without a Content-Type, even a malformed header cannot turn a body away: the '*' parser runs.
-    request.raw.headers['content-type'] = undefined;
-    callers.set(request, await authenticateRequest(request, reply, deps.auth));
-  });
-  app.post('/rpc', async (request, reply) => {
-    const auth = callers.get(request);
-    if (auth === undefined) throw new Error('request reached /rpc unauthenticated');
-    const text = await dispatch(parseRpcCall(request.body), {
-      store: deps.store,
-      auth,
-      version: deps.version,
-      connections: () => countConnections(app),
-    });
-    return reply.type(JSON_TYPE).send(text);
-  });
-  return Promise.resolve();
+/** fastify's own logger type (the app's type would otherwise carry pino's). */
+function asFastifyLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
+  return logger;
 }
 
-function countConnections(app: FastifyInstance): Promise<number> {
+function countConnections(server: Server | undefined): Promise<number> {
   return new Promise((resolve, reject) => {
-    app.server.getConnections((err, count) => (err ? reject(err) : resolve(count)));
+    if (server === undefined) resolve(0);
+    else server.getConnections((err, count) => (err ? reject(err) : resolve(count)));
   });
 }
 
@@ -116,26 +114,6 @@ function handleError(error: unknown, request: FastifyRequest, reply: FastifyRepl
   const evento = toEventoError(error);
   if (evento.status >= 500) request.log.error({ err: error }, 'request failed');
   return sendError(reply, evento);
-}
-
-/** Maps anything thrown to the contract's errors (see `handleError`). */
-export function toEventoError(error: unknown): EventoError {
-  if (isEventoError(error)) {
-    return error;
-  }
-  const { code, statusCode, message } = (error ?? {}) as {
-    code?: unknown;
-    statusCode?: unknown;
-    message?: unknown;
-  };
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
-    return new EventoError('PAYLOAD_TOO_LARGE', 'the request body is over the size limit');
-  }
-  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
-    const text = typeof message === 'string' ? message : 'bad request';
-    return new EventoError(statusCode === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', text);
-  }
-  return new EventoError('BACKEND_ERROR', 'internal server error', undefined, { cause: error });
 }
 
 function sendError(reply: FastifyReply, error: EventoError): FastifyReply {

@@ -3,7 +3,6 @@
  * `serializeRequest`, which keeps method, URL (with any `token` query parameter redacted), host
  * and peer address, and never any header, so `Authorization` is never written.
  */
-import type { FastifyBaseLogger } from 'fastify';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 
 /** How the server logs: a pino logger, options for a new one (to stdout), or false for none. */
@@ -67,7 +66,7 @@ function isLogger(option: Logger | LoggerOptions): option is Logger {
  * The logger fastify should use, with the safe request/reply serializers taking precedence over
  * any the caller configured; undefined for no logging.
  */
-export function createServerLogger(option: ServerLoggerOption | undefined): FastifyBaseLogger | undefined {
+export function createServerLogger(option: ServerLoggerOption | undefined): Logger | undefined {
   if (option === undefined || option === false) return undefined;
   const base = isLogger(option) ? option : pino(option);
   return base.child({}, { serializers: { req: serializeRequest, res: serializeReply } });

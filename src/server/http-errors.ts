@@ -1,0 +1,26 @@
+/** How anything thrown on a request maps to the contract's errors (one place for every route). */
+import { EventoError, isEventoError } from '../errors.js';
+
+/**
+ * Maps anything thrown to the contract's errors: EventoErrors keep their code, fastify's and
+ * node's 4xx stay client errors, anything else is a 500 BACKEND_ERROR whose cause is logged, never
+ * sent.
+ */
+export function toEventoError(error: unknown): EventoError {
+  if (isEventoError(error)) {
+    return error;
+  }
+  const { code, statusCode, message } = (error ?? {}) as {
+    code?: unknown;
+    statusCode?: unknown;
+    message?: unknown;
+  };
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
+    return new EventoError('PAYLOAD_TOO_LARGE', 'the request body is over the size limit');
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    const text = typeof message === 'string' ? message : 'bad request';
+    return new EventoError(statusCode === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', text);
+  }
+  return new EventoError('BACKEND_ERROR', 'internal server error', undefined, { cause: error });
+}

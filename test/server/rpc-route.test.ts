@@ -1,0 +1,125 @@
+/**
+ * What the bare node:http `/rpc` route (src/server/rpc-route.ts) must keep from the fastify route
+ * it replaced: graceful shutdown of in-flight calls, request logs, and the body limit checked
+ * before anything is read.
+ */
+import { request as httpRequest } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { createServer } from '../../src/server/create-server.js';
+import { EventStore } from '../../src/store/event-store.js';
+import { createSqliteBackend } from '../../src/store/sqlite/index.js';
+import type { StoreBackend } from '../../src/store/store.js';
+import { startServer } from './helpers.js';
+
+/** A memory store whose streamVersion waits until `release()` is called. */
+async function gatedStore(): Promise<{ store: EventStore; entered: Promise<void>; release: () => void }> {
+  const backend = createSqliteBackend({ inMemory: true });
+  let release = () => {};
+  let enter = () => {};
+  const entered = new Promise<void>((resolve) => (enter = resolve));
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const gated: StoreBackend = {
+    ...backend,
+    streamVersion: async (ns, name) => {
+      enter();
+      await gate;
+      return backend.streamVersion(ns, name);
+    },
+  };
+  return { store: new EventStore(gated), entered, release };
+}
+
+describe('POST /rpc on node:http', () => {
+  it('answers a call in flight when shutdown begins, telling the client to close the connection', async () => {
+    const { store, entered, release } = await gatedStore();
+    await store.createNamespace('default', 'unused-hash');
+    const app = await createServer({ store, testMode: true, version: '1.2.3' });
+    const url = new URL(await app.listen({ port: 0, host: '127.0.0.1' }));
+    const reply = new Promise<{ status: number; connection: string | undefined; body: string }>(
+      (resolve, reject) => {
+        const req = httpRequest(
+          { host: url.hostname, port: url.port, path: '/rpc', method: 'POST', agent: false },
+          (res) => {
+            let body = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => (body += chunk));
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end('["stream.version","account-1"]');
+      },
+    );
+    await entered;
+    const closed = app.close();
+    release();
+    const answered = await reply;
+    await closed;
+    expect(answered).toEqual({ status: 200, connection: 'close', body: 'null' });
+    await store.close();
+  });
+
+  it('logs each call like fastify logs its routes, without the token', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(...chunk.toString('utf8').trim().split('\n'));
+        done();
+      },
+    });
+    const server = await startServer({ logger: pino({ level: 'info' }, sink) });
+    try {
+      expect((await server.rpc(['sys.version'], server.adminToken)).status).toBe(200);
+      expect((await server.rpc(['nope'], server.adminToken)).status).toBe(404);
+      const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      const incoming = entries.filter((e) => e.msg === 'incoming request');
+      const completed = entries.filter((e) => e.msg === 'request completed');
+      expect(incoming.map((e) => e.req)).toMatchObject([
+        { method: 'POST', url: '/rpc' },
+        { method: 'POST', url: '/rpc' },
+      ]);
+      expect(completed.map((e) => e.res)).toEqual([{ statusCode: 200 }, { statusCode: 404 }]);
+      expect(completed.map((e) => e.reqId)).toEqual(incoming.map((e) => e.reqId));
+      expect(lines.join('\n')).not.toContain(server.adminToken.slice(-64));
+    } finally {
+      await server.app.close();
+      await server.store.close();
+    }
+  });
+
+  it('refuses a declared body over the limit before reading it, and closes that connection', async () => {
+    const server = await startServer({ bodyLimit: 64 });
+    try {
+      const url = new URL(server.url);
+      const reply = await new Promise<{ status: number; connection: string | undefined }>(
+        (resolve, reject) => {
+          const req = httpRequest(
+            {
+              host: url.hostname,
+              port: url.port,
+              path: '/rpc',
+              method: 'POST',
+              agent: false,
+              headers: { authorization: `Bearer ${server.adminToken}`, 'content-length': 1_000_000 },
+            },
+            (res) => {
+              res.resume();
+              resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+            },
+          );
+          req.on('error', reject);
+          req.write('["sys.version"'); // never sends the rest: the reply must not wait for it
+        },
+      );
+      expect(reply).toEqual({ status: 413, connection: 'close' });
+      expect((await server.call('sys.version')).status).toBe(200);
+    } finally {
+      await server.app.close();
+      await server.store.close();
+    }
+  });
+});
