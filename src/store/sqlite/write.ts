@@ -3,6 +3,7 @@
  * transaction (and so one fsync), while each keeps its own outcome. A failed INSERT aborts only
  * its own statement (SQLite's ABORT conflict resolution), so one conflict never fails the group.
  */
+import type { Transaction } from 'better-sqlite3';
 import { EventoError, StreamVersionConflictError } from '../../errors.js';
 import type { NewMessage, WriteResult } from '../store.js';
 import { category } from '../stream-name.js';
@@ -27,12 +28,24 @@ export type AppendOutcome = WriteResult | Error;
  */
 export function appendGroup(handle: NamespaceDb, messages: readonly NewMessage[]): AppendOutcome[] {
   const outcomes: AppendOutcome[] = [];
-  handle.db
-    .transaction(() => {
-      for (const message of messages) outcomes.push(tryAppend(handle, message));
-    })
-    .immediate();
+  appendTransaction(handle).immediate(messages, outcomes);
   return outcomes;
+}
+
+type AppendTransaction = Transaction<(messages: readonly NewMessage[], outcomes: AppendOutcome[]) => void>;
+
+/** better-sqlite3 transaction wrappers cost a few µs to build: one per database. */
+const appendTransactions = new WeakMap<NamespaceDb, AppendTransaction>();
+
+function appendTransaction(handle: NamespaceDb): AppendTransaction {
+  let transaction = appendTransactions.get(handle);
+  if (transaction === undefined) {
+    transaction = handle.db.transaction((messages: readonly NewMessage[], outcomes: AppendOutcome[]) => {
+      for (const message of messages) outcomes.push(tryAppend(handle, message));
+    });
+    appendTransactions.set(handle, transaction);
+  }
+  return transaction;
 }
 
 function tryAppend(handle: NamespaceDb, message: NewMessage): AppendOutcome {
