@@ -21,7 +21,7 @@ const CLI_TIMEOUT_MS = 10 * 60_000;
 /** Runs `eventodb <args>`; resolves when it exits 0. */
 export async function runEventodb(args: readonly string[]): Promise<CliRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   onCleanup(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });

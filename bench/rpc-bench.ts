@@ -14,7 +14,7 @@ import { createFetchPoster, createHttpPoster, type RpcPoster } from './http-clie
 import { createRawPoster } from './raw-http.js';
 import { runLoad, type LoadResult } from './load.js';
 import { watchPeakRss } from './rss.js';
-import { startServer, type BenchServer } from './server.js';
+import { startFloorServer, startServer, type BenchServer } from './server.js';
 import { storeWrites } from './store-direct.js';
 import { formatMib, formatMs, formatRate, formatRatio, type GoalCheck, type Table } from './table.js';
 
@@ -124,6 +124,8 @@ async function runServerScenarios(
 }
 
 interface BareResults {
+  /** bench/durable-floor-server.ts from 1 client: round trip + one fdatasync, nothing else. */
+  durableFloor: LoadResult;
   writeFull: LoadResult;
   writeNormal: LoadResult;
   storeSingle: LoadResult;
@@ -134,6 +136,13 @@ interface BareResults {
 
 async function runBare(o: RpcBenchOptions): Promise<BareResults> {
   const dir = await makeTempDir('bare-rpc');
+  const floor = await startFloorServer(dir);
+  let durableFloor: LoadResult;
+  try {
+    durableFloor = await measure(floor, 1, o, () => writeBody('floor-1'));
+  } finally {
+    await floor.stop();
+  }
   const data = JSON.stringify(DATA);
   const full = openBare(join(dir, 'full.db'), 'FULL');
   const normal = openBare(join(dir, 'normal.db'), 'NORMAL');
@@ -146,7 +155,7 @@ async function runBare(o: RpcBenchOptions): Promise<BareResults> {
     const categoryRead = bareCategoryReads(full, 'cat', o.maxOps, o.scenarioMs);
     const storeSingle = await storeWrites(DATA, 1, o.maxOps, o.scenarioMs);
     const storeMulti = await storeWrites(DATA, 16, o.maxOps, o.scenarioMs);
-    return { writeFull, writeNormal, streamRead, categoryRead, storeSingle, storeMulti };
+    return { durableFloor, writeFull, writeNormal, streamRead, categoryRead, storeSingle, storeMulti };
   } finally {
     full.close();
     normal.close();
@@ -212,6 +221,7 @@ function rpcTable(scenarios: Scenario[], bare: BareResults, serverRss: number | 
 function layerTable(scenarios: Scenario[], bare: BareResults): Table {
   const http = (name: string): LoadResult | undefined => scenarios.find((s) => s.name === name)?.result;
   const rows: [string, string, LoadResult | undefined][] = [
+    ['durable floor: bare node:http + 1 fdatasync per request, no store', '1', bare.durableFloor],
     ['bare SQLite, synchronous=NORMAL, 1 txn per append', '1', bare.writeNormal],
     ['bare SQLite, synchronous=FULL, 1 txn per append', '1', bare.writeFull],
     ['EventStore in-process (group commit, FULL)', '1', bare.storeSingle],

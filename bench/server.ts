@@ -27,8 +27,8 @@ export interface BenchServer {
 /** Starts `eventodb serve` on a fresh `dataDir`. */
 export async function startServer(dataDir: string): Promise<BenchServer> {
   const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
+    BIN,
+    ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const stop = (): Promise<void> => stopChild(child);
@@ -37,12 +37,33 @@ export async function startServer(dataDir: string): Promise<BenchServer> {
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  const { url, token } = await readStartup(child, () => stderr);
+  const { url, token } = await readStartup(child, () => stderr, true);
   if (child.pid === undefined) throw new Error('server has no pid');
   return { url, token, pid: child.pid, stop };
 }
 
-function readStartup(child: ChildProcess, stderr: () => string): Promise<{ url: string; token: string }> {
+/** Starts bench/durable-floor-server.ts (node:http + one fdatasync per request) in `dir`. */
+export async function startFloorServer(dir: string): Promise<BenchServer> {
+  const script = fileURLToPath(new URL('./durable-floor-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stop = (): Promise<void> => stopChild(child);
+  onCleanup(stop);
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const { url } = await readStartup(child, () => stderr, false);
+  if (child.pid === undefined) throw new Error('floor server has no pid');
+  return { url, token: 'unused', pid: child.pid, stop };
+}
+
+function readStartup(
+  child: ChildProcess,
+  stderr: () => string,
+  needsToken: boolean,
+): Promise<{ url: string; token: string }> {
   return new Promise((resolve, reject) => {
     let stdout = '';
     let token: string | undefined;
@@ -58,8 +79,9 @@ function readStartup(child: ChildProcess, stderr: () => string): Promise<{ url: 
       const url = /^listening on (\S+)$/m.exec(stdout)?.[1];
       if (url === undefined) return;
       clearTimeout(timer);
-      if (token === undefined) reject(new Error('server printed no token (data dir not fresh?)'));
-      else resolve({ url, token });
+      if (token === undefined && needsToken)
+        reject(new Error('server printed no token (data dir not fresh?)'));
+      else resolve({ url, token: token ?? '' });
     });
   });
 }

@@ -10,7 +10,7 @@ export interface CliResult {
 
 function start(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EVENTODB_')));
-  return spawn(process.execPath, [BIN, ...args], {
+  return spawn(BIN, args, {
     env: { ...base, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -51,7 +51,7 @@ function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 function spawnBin(args: readonly string[], options: SpawnOptions): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], {
+  return spawn(BIN, args, {
     cwd: options.cwd ?? fileURLToPath(new URL('../..', import.meta.url)),
     env: childEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

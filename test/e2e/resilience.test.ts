@@ -134,7 +134,7 @@ describe('import whose progress stream breaks off', () => {
     const { status, body } = await rpc(server.url, token, 'ns.create', 'interrupted');
     expect(status).toBe(200);
     const nsToken = (body as { token: string }).token;
-    const proc = spawn(process.execPath, [BIN, 'import', '--url', server.url, '--token', nsToken], {
+    const proc = spawn(BIN, ['import', '--url', server.url, '--token', nsToken], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stderr = '';

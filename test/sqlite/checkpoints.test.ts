@@ -82,6 +82,28 @@ describe('CheckpointThread', () => {
     }
   });
 
+  it('stops when idle and starts again on the next request', async () => {
+    const file = join(await tempDir(), 'x.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (v TEXT)');
+    const thread = new CheckpointThread({ idleStopMs: 50 });
+    try {
+      await thread.checkpoint(file);
+      expect(thread.isRunning).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(thread.isRunning).toBe(false);
+      db.prepare('INSERT INTO t VALUES (?)').run('after the restart');
+      const again = await thread.checkpoint(file);
+      expect(thread.isRunning).toBe(true);
+      expect(again.checkpointed).toBe(again.walFrames);
+    } finally {
+      await thread.close();
+      db.close();
+    }
+  });
+
   it('refuses work after close', async () => {
     const thread = new CheckpointThread();
     await thread.close();

@@ -25,7 +25,7 @@ function connection(file: string): Db {
   return db;
 }
 
-function handle(request: CheckpointRequest): CheckpointReply {
+function handle(request: Exclude<CheckpointRequest, { op: 'stop' }>): CheckpointReply {
   try {
     if (request.op === 'forget') {
       connections.get(request.file)?.close();
@@ -44,4 +44,12 @@ function handle(request: CheckpointRequest): CheckpointReply {
 
 const port = parentPort;
 if (port === null) throw new Error('checkpoint-worker.ts runs as a worker thread');
-port.on('message', (request: CheckpointRequest) => port.postMessage(handle(request)));
+port.on('message', (request: CheckpointRequest) => {
+  if (request.op !== 'stop') {
+    port.postMessage(handle(request));
+    return;
+  }
+  for (const db of connections.values()) db.close();
+  connections.clear();
+  port.close(); // nothing left to do: the thread ends
+});

@@ -23,7 +23,10 @@ export const CHECKPOINT_INTERVAL_MS = 50;
 /** WAL size (pages) above which writes pause for a checkpoint that lets the WAL rewind. */
 export const REWIND_FRAMES = 4096;
 
-export type CheckpointRequest = { id: number; op: 'checkpoint' | 'forget'; file: string };
+export type CheckpointRequest =
+  | { id: number; op: 'checkpoint' | 'forget'; file: string }
+  /** Close every connection and end the thread (no reply). */
+  | { id: 0; op: 'stop' };
 export type CheckpointReply =
   | { id: number; ok: true; walFrames: number; checkpointed: number }
   | { id: number; ok: false; error: string };
@@ -34,11 +37,22 @@ export interface CheckpointResult {
   checkpointed: number;
 }
 
-/** The worker thread that runs checkpoints; started on first use. */
+/** A thread idle this long stops (its ~11 MiB are returned) and starts again on the next request. */
+export const IDLE_STOP_MS = 2000;
+/** How long `close()` waits for the thread to close its connections before terminating it. */
+const STOP_TIMEOUT_MS = 5000;
+
+/** The worker thread that runs checkpoints; started on first use, stopped when idle. */
 export class CheckpointThread {
   #worker: Worker | null = null;
   #failed: Error | null = null;
   #nextId = 1;
+  #idleTimer: NodeJS.Timeout | undefined;
+  readonly #idleStopMs: number;
+
+  constructor(options: { idleStopMs?: number } = {}) {
+    this.#idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
+  }
   readonly #waiting = new Map<
     number,
     { resolve: (r: CheckpointResult) => void; reject: (e: Error) => void }
@@ -55,16 +69,28 @@ export class CheckpointThread {
     await this.#send('forget', file).catch(() => undefined);
   }
 
-  /** Stops the thread; its connections close with it. */
-  async close(): Promise<void> {
-    const worker = this.#worker;
-    this.#worker = null;
-    this.#failed = new Error('checkpoint thread closed');
-    if (worker !== null) await worker.terminate();
+  /** True while the thread is running. */
+  get isRunning(): boolean {
+    return this.#worker !== null;
   }
 
-  #send(op: CheckpointRequest['op'], file: string): Promise<CheckpointResult> {
+  /** Stops the thread after it has closed its connections; later requests are refused. */
+  async close(): Promise<void> {
+    this.#failed = new Error('checkpoint thread closed');
+    clearTimeout(this.#idleTimer);
+    const worker = this.#detach();
+    if (worker === null) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    const force = setTimeout(() => void worker.terminate(), STOP_TIMEOUT_MS);
+    worker.postMessage({ id: 0, op: 'stop' } satisfies CheckpointRequest);
+    worker.ref();
+    await exited;
+    clearTimeout(force);
+  }
+
+  #send(op: 'checkpoint' | 'forget', file: string): Promise<CheckpointResult> {
     if (this.#failed !== null) return Promise.reject(this.#failed);
+    clearTimeout(this.#idleTimer);
     const worker = this.#start();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
@@ -74,13 +100,37 @@ export class CheckpointThread {
     });
   }
 
+  /** Forgets the running thread (its exit is then expected) and returns it. */
+  #detach(): Worker | null {
+    const worker = this.#worker;
+    this.#worker = null;
+    worker
+      ?.removeAllListeners('exit')
+      .removeAllListeners('error')
+      .on('error', () => undefined);
+    return worker;
+  }
+
+  #stopWhenIdle(worker: Worker): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      if (this.#worker !== worker || this.#waiting.size > 0) return;
+      this.#detach();
+      worker.postMessage({ id: 0, op: 'stop' } satisfies CheckpointRequest);
+    }, this.#idleStopMs);
+    this.#idleTimer.unref();
+  }
+
   #start(): Worker {
     if (this.#worker !== null) return this.#worker;
     const worker = startWorker(new URL(`./checkpoint-worker${extension()}`, import.meta.url));
     worker.on('message', (reply: CheckpointReply) => {
       const waiter = this.#waiting.get(reply.id);
       this.#waiting.delete(reply.id);
-      if (this.#waiting.size === 0) worker.unref();
+      if (this.#waiting.size === 0) {
+        worker.unref();
+        this.#stopWhenIdle(worker);
+      }
       if (reply.ok) waiter?.resolve({ walFrames: reply.walFrames, checkpointed: reply.checkpointed });
       else waiter?.reject(new Error(reply.error));
     });
