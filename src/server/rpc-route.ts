@@ -114,7 +114,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on('data', onData);
     req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
-    req.once('error', reject);
+    // A client gone mid-body is its own mistake, not a server error (and no reply reaches it).
+    const cut = () => reject(new EventoError('INVALID_REQUEST', 'the request ended before its body did'));
+    req.once('error', cut);
+    req.once('close', cut);
   });
 }
 

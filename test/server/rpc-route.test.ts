@@ -4,6 +4,7 @@
  * before anything is read.
  */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -117,6 +118,38 @@ describe('POST /rpc on node:http', () => {
       );
       expect(reply).toEqual({ status: 413, connection: 'close' });
       expect((await server.call('sys.version')).status).toBe(200);
+    } finally {
+      await server.app.close();
+      await server.store.close();
+    }
+  });
+
+  it('survives clients that hang up halfway through a body or before the reply', async () => {
+    const server = await startServer();
+    try {
+      const url = new URL(server.url);
+      const head = (length: number) =>
+        `POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.adminToken}\r\n` +
+        `Content-Length: ${length}\r\n\r\n`;
+      const complete = '["stream.write","a-1",{"type":"T","data":{}}]';
+      for (const payload of [
+        head(1000) + '["stream.write","a-1",', // hangs up mid-body
+        head(complete.length) + complete, // hangs up before the reply
+      ]) {
+        await new Promise<void>((resolve, reject) => {
+          const socket = connect(Number(url.port), url.hostname, () => {
+            socket.write(payload, () => {
+              socket.destroy();
+              resolve();
+            });
+          });
+          socket.on('error', reject);
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await server.call('sys.version')).status).toBe(200);
+      // The complete write that lost its reader was still committed, once.
+      expect((await server.call('stream.version', 'a-1')).body).toBe(0);
     } finally {
       await server.app.close();
       await server.store.close();
