@@ -20,6 +20,14 @@ async function tempDir(): Promise<string> {
   dirs.push(dir);
   return dir;
 }
+/** A WAL database with one table whose checkpoints are left to the test. */
+function walDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec('CREATE TABLE t (v TEXT)');
+  return db;
+}
 afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
@@ -27,10 +35,7 @@ afterAll(async () => {
 describe('CheckpointThread', () => {
   it('copies the WAL into the database file on its own connection', async () => {
     const file = join(await tempDir(), 'x.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('CREATE TABLE t (v TEXT)');
+    const db = walDatabase(file);
     const insert = db.prepare('INSERT INTO t VALUES (?)');
     for (let i = 0; i < 200; i++) insert.run('x'.repeat(500));
     const before = statSync(file).size;
@@ -51,9 +56,7 @@ describe('CheckpointThread', () => {
   it('reports a failure for one file and keeps serving others', async () => {
     const dir = await tempDir();
     const file = join(dir, 'ok.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (v TEXT)');
+    const db = walDatabase(file);
     const thread = new CheckpointThread();
     try {
       await expect(thread.checkpoint(join(dir, 'missing.db'))).rejects.toThrow();
@@ -70,9 +73,7 @@ describe('CheckpointThread', () => {
       CheckpointThread: typeof CheckpointThread;
     };
     const file = join(await tempDir(), 'x.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (v TEXT)');
+    const db = walDatabase(file);
     const thread = new built.CheckpointThread();
     try {
       expect((await thread.checkpoint(file)).walFrames).toBeGreaterThanOrEqual(0);
@@ -84,10 +85,7 @@ describe('CheckpointThread', () => {
 
   it('stops when idle and starts again on the next request', async () => {
     const file = join(await tempDir(), 'x.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('wal_autocheckpoint = 0');
-    db.exec('CREATE TABLE t (v TEXT)');
+    const db = walDatabase(file);
     const thread = new CheckpointThread({ idleStopMs: 50 });
     try {
       await thread.checkpoint(file);
