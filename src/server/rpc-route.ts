@@ -42,16 +42,23 @@ export function createRpcHandler(
     const reqId = log === undefined ? '' : `rpc-${++requests}`;
     const started = log === undefined ? 0 : performance.now();
     log?.info({ reqId, req: loggable(req) }, 'incoming request');
-    void serve(req, res, options).then((status) => {
-      log?.info(
-        { reqId, res: { statusCode: status }, responseTime: performance.now() - started },
-        'request completed',
-      );
-    });
+    serve(req, res, options).then(
+      (status) => {
+        log?.info(
+          { reqId, res: { statusCode: status }, responseTime: performance.now() - started },
+          'request completed',
+        );
+      },
+      // Only a bug gets here (serve answers every error); it must not take the server down.
+      (err: unknown) => {
+        options.logger?.error({ err }, 'request failed');
+        res.destroy();
+      },
+    );
   };
 }
 
-/** Serves one call; resolves with the status sent (never rejects). */
+/** Serves one call; resolves with the status sent. */
 async function serve(req: IncomingMessage, res: ServerResponse, options: RpcRouteOptions): Promise<number> {
   const { deps } = options;
   let bodyRead = false;

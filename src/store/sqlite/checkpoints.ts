@@ -50,13 +50,14 @@ export class CheckpointThread {
   #idleTimer: NodeJS.Timeout | undefined;
   readonly #idleStopMs: number;
 
-  constructor(options: { idleStopMs?: number } = {}) {
-    this.#idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
-  }
   readonly #waiting = new Map<
     number,
     { resolve: (r: CheckpointResult) => void; reject: (e: Error) => void }
   >();
+
+  constructor(options: { idleStopMs?: number } = {}) {
+    this.#idleStopMs = options.idleStopMs ?? IDLE_STOP_MS;
+  }
 
   /** Runs a PASSIVE checkpoint of `file` on the thread. */
   checkpoint(file: string): Promise<CheckpointResult> {
