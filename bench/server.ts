@@ -10,6 +10,8 @@ import { onCleanup } from './cleanup.js';
 
 /** The launcher every benchmark spawns (needs `npm run build`). */
 export const BIN = fileURLToPath(new URL('../bin/eventodb', import.meta.url));
+/** Node flags of `npm start` (package.json), so the bench measures the server as it is started. */
+const SERVE_NODE_FLAGS = ['--max-semi-space-size=8'];
 
 const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -27,8 +29,20 @@ export interface BenchServer {
 /** Starts `eventodb serve` on a fresh `dataDir`. */
 export async function startServer(dataDir: string): Promise<BenchServer> {
   const child = spawn(
-    BIN,
-    ['serve', '--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--log-level', 'warn'],
+    process.execPath,
+    [
+      ...SERVE_NODE_FLAGS,
+      BIN,
+      'serve',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const stop = (): Promise<void> => stopChild(child);
