@@ -1,6 +1,7 @@
 /**
- * Appends with group commit: writes that arrive in the same turn of the event loop share one
- * transaction (and so one fsync), while each keeps its own outcome. A failed INSERT aborts only
+ * Appends with group commit: one group per namespace is committed and synced at a time, and the
+ * writes that arrive meanwhile share the next transaction (and so one fsync), while each keeps
+ * its own outcome. A failed INSERT aborts only
  * its own statement (SQLite's ABORT conflict resolution), so one conflict never fails the group.
  */
 import type { Transaction } from 'better-sqlite3';
@@ -77,13 +78,15 @@ function tryAppend(handle: NamespaceDb, message: NewMessage): AppendOutcome {
 }
 
 /**
- * Collects the writes of one event-loop turn and hands them to `commit` as one group; each
- * caller gets its own outcome.
+ * Hands queued writes to `commit` as one group, one group at a time: a group starts on the
+ * event-loop turn after its first write, or once the previous group is durable if that is later.
+ * Each caller gets its own outcome.
  */
 export class GroupWriter {
   readonly #commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>;
   #pending: Pending[] = [];
   #scheduled = false;
+  #inFlight: Promise<void> | null = null;
   #idle: Promise<void> = Promise.resolve();
 
   constructor(commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>) {
@@ -94,22 +97,34 @@ export class GroupWriter {
   write(message: NewMessage): Promise<WriteResult> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ message, resolve, reject });
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        this.#idle = new Promise((done) => setImmediate(() => void this.#flush().then(done)));
-      }
+      this.#schedule();
     });
   }
 
   /** Resolves when every queued write has been committed. */
-  drained(): Promise<void> {
-    return this.#idle;
+  async drained(): Promise<void> {
+    while (this.#scheduled || this.#inFlight !== null) await (this.#inFlight ?? this.#idle);
+  }
+
+  #schedule(): void {
+    // One group at a time: writes that arrive while a group commits and syncs form the next one.
+    if (this.#scheduled || this.#inFlight !== null) return;
+    this.#scheduled = true;
+    this.#idle = new Promise((done) => setImmediate(() => void this.#run().then(done)));
+  }
+
+  async #run(): Promise<void> {
+    this.#scheduled = false;
+    const run = this.#flush();
+    this.#inFlight = run;
+    await run;
+    if (this.#inFlight === run) this.#inFlight = null;
+    if (this.#pending.length > 0) this.#schedule();
   }
 
   async #flush(): Promise<void> {
     const group = this.#pending;
     this.#pending = [];
-    this.#scheduled = false;
     let outcomes: AppendOutcome[];
     try {
       outcomes = await this.#commit(group.map((p) => p.message));
