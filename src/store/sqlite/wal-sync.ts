@@ -5,9 +5,9 @@
  * libuv's thread pool. Once it resolves the commit is on disk: the same guarantee as
  * `synchronous=FULL`, which fsyncs inside the commit and would stall every request meanwhile.
  *
- * Each group commit starts its own fdatasync right away rather than queueing behind one already
- * running (concurrent syncs of one file share the file system's journal commit); coalescing them
- * measured no faster here and needs more code.
+ * Group commit (write.ts) keeps one group per namespace in flight, so syncs of one file overlap
+ * only when an import batch and a write group meet; each sync starts right away (concurrent syncs
+ * of one file share the file system's journal commit).
  */
 import { closeSync, fdatasync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
