@@ -111,18 +111,29 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    // Settled once; errors are built only when needed (an Error's stack trace costs µs per call).
+    let settled = false;
+    const fail = (error: () => EventoError) => {
+      if (settled) return;
+      settled = true;
+      reject(error());
+    };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         req.off('data', onData);
         req.pause();
-        reject(tooLarge());
+        fail(tooLarge);
       } else chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size)));
+    req.once('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    });
     // A client gone mid-body is its own mistake, not a server error (and no reply reaches it).
-    const cut = () => reject(new EventoError('INVALID_REQUEST', 'the request ended before its body did'));
+    const cut = () => fail(() => new EventoError('INVALID_REQUEST', 'the request ended before its body did'));
     req.once('error', cut);
     req.once('close', cut);
   });
