@@ -12,7 +12,7 @@ import fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { EventoError } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AuthOptions } from './auth.js';
@@ -53,6 +53,17 @@ export interface RouteDeps {
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /**
+ * A node:http server with fastify's default timeouts, which a `serverFactory` must set itself:
+ * above all no request timeout, where node's default (5 minutes) would cut every long import.
+ */
+function createServerWithFastifyTimeouts(listener: RequestListener): Server {
+  const server = createHttpServer({ requestTimeout: 0 }, listener);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.setTimeout(0);
+  return server;
+}
+
+/**
  * Builds the server with every route registered; it is not listening yet. `POST /rpc` is served
  * by rpc-route.ts on the bare node:http server, everything else by fastify.
  */
@@ -75,8 +86,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     bodyLimit,
     ...(loggerInstance === undefined ? {} : { loggerInstance: asFastifyLogger(loggerInstance) }),
     serverFactory: (fastifyHandler) => {
-      server = createHttpServer((req, res) => (isRpcRequest(req) ? rpc(req, res) : fastifyHandler(req, res)));
-      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server = createServerWithFastifyTimeouts((req, res) =>
+        isRpcRequest(req) ? rpc(req, res) : fastifyHandler(req, res),
+      );
       return server;
     },
   });

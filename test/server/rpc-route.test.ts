@@ -155,4 +155,17 @@ describe('POST /rpc on node:http', () => {
       await server.store.close();
     }
   });
+
+  it("keeps fastify's timeouts: no request timeout (long imports), 72 s keep-alive", async () => {
+    const server = await startServer();
+    try {
+      // node's own default requestTimeout (5 minutes) cut a 10 GB import after 5.3 M events.
+      expect(server.app.server.requestTimeout).toBe(0);
+      expect(server.app.server.timeout).toBe(0);
+      expect(server.app.server.keepAliveTimeout).toBe(72_000);
+    } finally {
+      await server.app.close();
+      await server.store.close();
+    }
+  });
 });
