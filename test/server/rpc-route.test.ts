@@ -12,7 +12,7 @@ import { createServer } from '../../src/server/create-server.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { createSqliteBackend } from '../../src/store/sqlite/index.js';
 import type { StoreBackend } from '../../src/store/store.js';
-import { startServer } from './helpers.js';
+import { startServer, type TestServer, type TestServerOptions } from './helpers.js';
 
 /** A memory store whose streamVersion waits until `release()` is called. */
 async function gatedStore(): Promise<{ store: EventStore; entered: Promise<void>; release: () => void }> {
@@ -30,6 +30,20 @@ async function gatedStore(): Promise<{ store: EventStore; entered: Promise<void>
     },
   };
   return { store: new EventStore(gated), entered, release };
+}
+
+/** Runs `test` against a fresh server, closed afterwards. */
+async function withServer(
+  options: TestServerOptions,
+  test: (server: TestServer) => Promise<void>,
+): Promise<void> {
+  const server = await startServer(options);
+  try {
+    await test(server);
+  } finally {
+    await server.app.close();
+    await server.store.close();
+  }
 }
 
 describe('POST /rpc on node:http', () => {
@@ -72,8 +86,7 @@ describe('POST /rpc on node:http', () => {
         done();
       },
     });
-    const server = await startServer({ logger: pino({ level: 'info' }, sink) });
-    try {
+    await withServer({ logger: pino({ level: 'info' }, sink) }, async (server) => {
       expect((await server.rpc(['sys.version'], server.adminToken)).status).toBe(200);
       expect((await server.rpc(['nope'], server.adminToken)).status).toBe(404);
       const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -86,15 +99,11 @@ describe('POST /rpc on node:http', () => {
       expect(completed.map((e) => e.res)).toEqual([{ statusCode: 200 }, { statusCode: 404 }]);
       expect(completed.map((e) => e.reqId)).toEqual(incoming.map((e) => e.reqId));
       expect(lines.join('\n')).not.toContain(server.adminToken.slice(-64));
-    } finally {
-      await server.app.close();
-      await server.store.close();
-    }
+    });
   });
 
   it('refuses a declared body over the limit before reading it, and closes that connection', async () => {
-    const server = await startServer({ bodyLimit: 64 });
-    try {
+    await withServer({ bodyLimit: 64 }, async (server) => {
       const url = new URL(server.url);
       const reply = await new Promise<{ status: number; connection: string | undefined }>(
         (resolve, reject) => {
@@ -118,15 +127,11 @@ describe('POST /rpc on node:http', () => {
       );
       expect(reply).toEqual({ status: 413, connection: 'close' });
       expect((await server.call('sys.version')).status).toBe(200);
-    } finally {
-      await server.app.close();
-      await server.store.close();
-    }
+    });
   });
 
   it('survives clients that hang up halfway through a body or before the reply', async () => {
-    const server = await startServer();
-    try {
+    await withServer({}, async (server) => {
       const url = new URL(server.url);
       const head = (length: number) =>
         `POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.adminToken}\r\n` +
@@ -150,22 +155,15 @@ describe('POST /rpc on node:http', () => {
       expect((await server.call('sys.version')).status).toBe(200);
       // The complete write that lost its reader was still committed, once.
       expect((await server.call('stream.version', 'a-1')).body).toBe(0);
-    } finally {
-      await server.app.close();
-      await server.store.close();
-    }
+    });
   });
 
   it("keeps fastify's timeouts: no request timeout (long imports), 72 s keep-alive", async () => {
-    const server = await startServer();
-    try {
+    await withServer({}, async (server) => {
       // node's own default requestTimeout (5 minutes) cut a 10 GB import after 5.3 M events.
       expect(server.app.server.requestTimeout).toBe(0);
       expect(server.app.server.timeout).toBe(0);
       expect(server.app.server.keepAliveTimeout).toBe(72_000);
-    } finally {
-      await server.app.close();
-      await server.store.close();
-    }
+    });
   });
 });
