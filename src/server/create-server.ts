@@ -16,15 +16,13 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { EventoError } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AuthOptions } from './auth.js';
-import { toEventoError } from './http-errors.js';
+import { JSON_TYPE, toEventoError } from './http-errors.js';
 import { createServerLogger, type ServerLoggerOption } from './log.js';
 import { registerImportRoute } from './import.js';
 import { createRpcHandler, isRpcRequest } from './rpc-route.js';
 
 /** The default `/rpc` body limit: 16 MiB. */
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Options of `createServer`. */
 export interface ServerOptions {
@@ -76,6 +74,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     bodyLimit,
     version: options.version,
   };
+  // fastify's own logger type: the app's type would otherwise carry pino's.
+  const fastifyLogger: FastifyBaseLogger | undefined = loggerInstance;
   let server: Server | undefined;
   const rpc = createRpcHandler({
     deps,
@@ -84,7 +84,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
   const app = fastify({
     bodyLimit,
-    ...(loggerInstance === undefined ? {} : { loggerInstance: asFastifyLogger(loggerInstance) }),
+    ...(fastifyLogger === undefined ? {} : { loggerInstance: fastifyLogger }),
     serverFactory: (fastifyHandler) => {
       server = createServerWithFastifyTimeouts((req, res) =>
         isRpcRequest(req) ? rpc(req, res) : fastifyHandler(req, res),
@@ -107,11 +107,6 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   await app.register((scope) => registerImportRoute(scope, deps));
 
   return app;
-}
-
-/** fastify's own logger type (the app's type would otherwise carry pino's). */
-function asFastifyLogger(logger: FastifyBaseLogger): FastifyBaseLogger {
-  return logger;
 }
 
 function countConnections(server: Server | undefined): Promise<number> {

@@ -1,6 +1,9 @@
 /** How anything thrown on a request maps to the contract's errors (one place for every route). */
 import { EventoError, isEventoError } from '../errors.js';
 
+/** The Content-Type of every JSON reply. */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 /**
  * Maps anything thrown to the contract's errors: EventoErrors keep their code, fastify's and
  * node's 4xx stay client errors, anything else is a 500 BACKEND_ERROR whose cause is logged, never

@@ -13,10 +13,8 @@ import type { Logger } from 'pino';
 import { EventoError } from '../errors.js';
 import { authenticateToken, bearerToken, TOKEN_HEADER } from './auth.js';
 import type { RouteDeps } from './create-server.js';
-import { toEventoError } from './http-errors.js';
+import { JSON_TYPE, toEventoError } from './http-errors.js';
 import { dispatch, parseRpcCall } from './rpc.js';
-
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** What the handler needs besides the route dependencies. */
 export interface RpcRouteOptions {
@@ -24,7 +22,7 @@ export interface RpcRouteOptions {
   /** fastify's logger (with the token-safe serializers of log.ts), if logging. */
   logger: Logger | undefined;
   /** Open HTTP connections, for `sys.health`. */
-  connections(): Promise<number>;
+  connections: () => Promise<number>;
 }
 
 /** True for the requests this handler serves. */
@@ -71,7 +69,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: RpcRout
       store: deps.store,
       auth,
       version: deps.version,
-      connections: () => options.connections(),
+      connections: options.connections,
     });
     return send(res, 200, text, false);
   } catch (err) {

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
-import type { CheckpointReply, CheckpointRequest } from './checkpoints.js';
+import { passiveCheckpoint, type CheckpointReply, type CheckpointRequest } from './checkpoints.js';
 
 const connections = new Map<string, Db>();
 
@@ -32,11 +32,7 @@ function handle(request: Exclude<CheckpointRequest, { op: 'stop' }>): Checkpoint
       connections.delete(request.file);
       return { id: request.id, ok: true, walFrames: 0, checkpointed: 0 };
     }
-    const [row] = connection(request.file).pragma('wal_checkpoint(PASSIVE)') as {
-      log: number;
-      checkpointed: number;
-    }[];
-    return { id: request.id, ok: true, walFrames: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
+    return { id: request.id, ok: true, ...passiveCheckpoint(connection(request.file)) };
   } catch (err) {
     return { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) };
   }

@@ -37,6 +37,12 @@ export interface CheckpointResult {
   checkpointed: number;
 }
 
+/** Runs `PRAGMA wal_checkpoint(PASSIVE)` on `db` (the thread's connection, or the fallback). */
+export function passiveCheckpoint(db: Database): CheckpointResult {
+  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+  return { walFrames: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
+}
+
 /** A thread idle this long stops (its ~11 MiB are returned) and starts again on the next request. */
 export const IDLE_STOP_MS = 2000;
 /** How long `close()` waits for the thread to close its connections before terminating it. */
@@ -218,8 +224,7 @@ export class WalCheckpoints {
       result = await this.#thread.checkpoint(this.#file);
     } catch {
       if (!this.#db.open) return;
-      const [row] = this.#db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
-      result = { walFrames: row?.log ?? 0, checkpointed: row?.checkpointed ?? 0 };
+      result = passiveCheckpoint(this.#db);
     }
     // After a gated run the next commit rewinds the WAL; its size says nothing yet.
     if (!gated && result.walFrames > REWIND_FRAMES) this.#rewindNext = true;

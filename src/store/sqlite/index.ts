@@ -9,7 +9,6 @@ import type {
   StoredMessage,
   WriteResult,
 } from '../store.js';
-import { EventoError } from '../../errors.js';
 import { importBatch } from './import.js';
 import { NamespaceRegistry } from './namespace.js';
 import * as read from './read.js';
@@ -45,14 +44,7 @@ function inThreadAppender(registry: NamespaceRegistry): Appender {
       let writer = writers.get(ns);
       if (writer === undefined) {
         const handle = registry.db(ns);
-        writer = new GroupWriter(async (messages) => {
-          // The namespace may have been deleted while these writes waited for their turn.
-          await handle.beforeWrite();
-          if (!handle.isOpen) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${ns} not found`);
-          const outcomes = appendGroup(handle, messages);
-          await handle.committed();
-          return outcomes;
-        });
+        writer = new GroupWriter((messages) => handle.write(() => appendGroup(handle, messages)));
         writers.set(ns, writer);
       }
       return writer.write(message);
@@ -101,10 +93,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend
     listCategories: async (ns) => read.listCategories(registry.db(ns)),
     importBatch: async (ns: string, messages: readonly StoredMessage[], o: ImportOptions = {}) => {
       const handle = registry.db(ns);
-      await handle.beforeWrite();
-      if (!handle.isOpen) throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${ns} not found`);
-      importBatch(handle, messages, o);
-      await handle.committed();
+      await handle.write(() => importBatch(handle, messages, o));
     },
     close: async () => {
       await appender.close();

@@ -20,6 +20,7 @@ export interface SqliteLocation {
 
 /** One namespace's open database with its statement cache. */
 export class NamespaceDb {
+  readonly id: string;
   readonly db: Db;
   readonly #statements = new Map<string, Statement>();
   readonly #walSync: WalSync | null;
@@ -30,29 +31,28 @@ export class NamespaceDb {
    * @param walSync Makes commits durable (null: in memory, or durability not asked for).
    * @param checkpoints Keeps the WAL short off the event loop (null: in memory).
    */
-  constructor(db: Db, walSync: WalSync | null = null, checkpoints: WalCheckpoints | null = null) {
+  constructor(id: string, db: Db, walSync: WalSync | null = null, checkpoints: WalCheckpoints | null = null) {
+    this.id = id;
     this.db = db;
     this.#walSync = walSync;
     this.#checkpoints = checkpoints;
   }
 
-  /** False once closing has begun: no transaction may start then. */
-  get isOpen(): boolean {
-    return !this.#closing && this.db.open;
-  }
-
-  /** Await (when not null) before a write transaction; see checkpoints.ts. */
-  beforeWrite(): Promise<void> | null {
-    return this.#checkpoints?.beforeWrite() ?? null;
-  }
-
   /**
-   * Call after each write transaction: resolves once every commit made so far is on disk
-   * (wal-sync.ts), and starts a WAL checkpoint when one is due (checkpoints.ts).
+   * Runs `transact` (a synchronous write transaction) once no gated checkpoint holds writes back,
+   * then resolves with its result once the commit is on disk (wal-sync.ts), starting a WAL
+   * checkpoint when one is due (checkpoints.ts). NAMESPACE_NOT_FOUND once closing has begun: the
+   * namespace may have been deleted while the write waited.
    */
-  async committed(): Promise<void> {
+  async write<T>(transact: () => T): Promise<T> {
+    await this.#checkpoints?.beforeWrite();
+    if (this.#closing || !this.db.open) {
+      throw new EventoError('NAMESPACE_NOT_FOUND', `namespace ${this.id} not found`);
+    }
+    const result = transact();
     this.#checkpoints?.afterCommit();
     await this.#walSync?.sync();
+    return result;
   }
 
   /** Lets the checkpoint thread release the file, then closes it. */
@@ -125,8 +125,6 @@ export class NamespaceRegistry {
   }
 
   async create(record: NamespaceRecord): Promise<void> {
-    if (this.get(record.id) !== null)
-      throw new EventoError('NAMESPACE_EXISTS', `namespace ${record.id} exists`);
     await this.#removing.get(record.id);
     if (this.get(record.id) !== null)
       throw new EventoError('NAMESPACE_EXISTS', `namespace ${record.id} exists`);
@@ -200,7 +198,7 @@ export class NamespaceRegistry {
     db.function('eventodb_member', { deterministic: true }, memberOf);
     const durable = file !== null && this.#location.synchronous === 'full';
     const checkpoints = file === null ? null : new WalCheckpoints(file, db, this.#checkpointThread);
-    const handle = new NamespaceDb(db, durable ? new WalSync(file) : null, checkpoints);
+    const handle = new NamespaceDb(id, db, durable ? new WalSync(file) : null, checkpoints);
     this.#open.set(id, handle);
     return handle;
   }

@@ -1,8 +1,8 @@
 /**
  * Appends with group commit: one group per namespace is committed and synced at a time, and the
  * writes that arrive meanwhile share the next transaction (and so one fsync), while each keeps
- * its own outcome. A failed INSERT aborts only
- * its own statement (SQLite's ABORT conflict resolution), so one conflict never fails the group.
+ * its own outcome. A failed INSERT aborts only its own statement (SQLite's ABORT conflict
+ * resolution), so one conflict never fails the group.
  */
 import type { Transaction } from 'better-sqlite3';
 import { EventoError, StreamVersionConflictError } from '../../errors.js';
@@ -115,10 +115,9 @@ export class GroupWriter {
 
   async #run(): Promise<void> {
     this.#scheduled = false;
-    const run = this.#flush();
-    this.#inFlight = run;
-    await run;
-    if (this.#inFlight === run) this.#inFlight = null;
+    this.#inFlight = this.#flush();
+    await this.#inFlight;
+    this.#inFlight = null;
     if (this.#pending.length > 0) this.#schedule();
   }
 
