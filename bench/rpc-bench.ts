@@ -130,6 +130,7 @@ interface BareResults {
   writeNormal: LoadResult;
   storeSingle: LoadResult;
   storeMulti: LoadResult;
+  storeMultiListened: LoadResult;
   streamRead: LoadResult;
   categoryRead: LoadResult;
 }
@@ -155,7 +156,17 @@ async function runBare(o: RpcBenchOptions): Promise<BareResults> {
     const categoryRead = bareCategoryReads(full, 'cat', o.maxOps, o.scenarioMs);
     const storeSingle = await storeWrites(DATA, 1, o.maxOps, o.scenarioMs);
     const storeMulti = await storeWrites(DATA, 16, o.maxOps, o.scenarioMs);
-    return { durableFloor, writeFull, writeNormal, streamRead, categoryRead, storeSingle, storeMulti };
+    const storeMultiListened = await storeWrites(DATA, 16, o.maxOps, o.scenarioMs, 10);
+    return {
+      durableFloor,
+      writeFull,
+      writeNormal,
+      streamRead,
+      categoryRead,
+      storeSingle,
+      storeMulti,
+      storeMultiListened,
+    };
   } finally {
     full.close();
     normal.close();
@@ -226,6 +237,7 @@ function layerTable(scenarios: Scenario[], bare: BareResults): Table {
     ['bare SQLite, synchronous=FULL, 1 txn per append', '1', bare.writeFull],
     ['EventStore in-process (group commit, FULL)', '1', bare.storeSingle],
     ['EventStore in-process (group commit, FULL)', '16', bare.storeMulti],
+    ['EventStore in-process, 10 commit listeners', '16', bare.storeMultiListened],
     ['server over HTTP', '1', http('stream.write')],
     ['server over HTTP, 16 streams', '16', http('stream.write, 16 streams')],
   ];

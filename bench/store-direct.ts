@@ -6,15 +6,25 @@ import { openStore } from '../src/store/open-store.js';
 import { makeTempDir } from './cleanup.js';
 import { runLoad, type LoadResult } from './load.js';
 
-/** `writeMessage` from `clients` concurrent loops, each on its own stream. */
+/**
+ * `writeMessage` from `clients` concurrent loops, each on its own stream, with `listeners` commit
+ * listeners attached (each does what a subscription hub's first step does: look at every position).
+ */
 export async function storeWrites(
   data: Record<string, unknown>,
   clients: number,
   maxOps: number,
   maxMs: number,
+  listeners = 0,
 ): Promise<LoadResult> {
   const dir = await makeTempDir('store');
   const store = await openStore(`sqlite://${dir}/eventodb.db`, { dataDir: dir });
+  let seen = 0;
+  for (let i = 0; i < listeners; i++) {
+    store.onCommit((commit) => {
+      for (const m of commit.messages) seen = Math.max(seen, m.globalPosition);
+    });
+  }
   try {
     await store.createNamespace('default', 'unused-token-hash');
     const op = (c: number) => store.writeMessage('default', `direct-${c + 1}`, { type: 'OrderPlaced', data });

@@ -5,6 +5,8 @@
 import { EventoError, invalidRequest, isEventoError } from '../errors.js';
 import type {
   CategorySummary,
+  Commit,
+  CommitListener,
   ImportOptions,
   NamespaceRecord,
   NamespaceStats,
@@ -69,12 +71,45 @@ export interface ListStreamsInput {
   limit?: number;
 }
 
+export interface EventStoreOptions {
+  /**
+   * How long a namespace record (what authentication checks a token against) is served from
+   * memory when other processes share the storage (`supports.sharedStorage`): a namespace deleted
+   * or a token rotated through another server stops working here within this time. Default 1000 ms.
+   * Without shared storage every change goes through this process and the cache never goes stale.
+   */
+  namespaceCacheMs?: number;
+}
+
+/** Namespace records cached at most (the least recently fetched are dropped first). */
+const NAMESPACE_CACHE_ENTRIES = 10_000;
+
 /** The store as the server, the CLI and the tests use it. */
 export class EventStore {
   readonly #backend: StoreBackend;
+  readonly #listeners = new Set<CommitListener>();
+  readonly #namespaces: NamespaceCache;
+  readonly #stopWatching: (() => void) | undefined;
 
-  constructor(backend: StoreBackend) {
+  constructor(backend: StoreBackend, options: EventStoreOptions = {}) {
     this.#backend = backend;
+    const shared = backend.supports.sharedStorage;
+    this.#namespaces = new NamespaceCache(shared ? (options.namespaceCacheMs ?? 1000) : Infinity);
+    if (shared && backend.watchExternalCommits === undefined) {
+      throw new Error(`the ${backend.name} backend declares sharedStorage without watchExternalCommits`);
+    }
+    this.#stopWatching = backend.watchExternalCommits?.((commit) => this.#emit(commit));
+  }
+
+  /**
+   * Calls `listener` after every durable commit in any namespace: each written message and each
+   * imported batch, from this process and (with `supports.sharedStorage`) from other processes on
+   * the same storage. Listeners run synchronously on the write path: they must be quick and must
+   * not throw (a throwing listener is removed). Returns a function that removes the listener.
+   */
+  onCommit(listener: CommitListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   get backendName(): string {
@@ -90,20 +125,31 @@ export class EventStore {
     assertNamespaceId(id);
     const record: NamespaceRecord = { id, tokenHash, description, createdAt: nowMicros() };
     await this.#call(() => this.#backend.createNamespace(record));
+    this.#namespaces.forget(id);
     return record;
   }
 
   /** Deletes a namespace and its messages. Throws NAMESPACE_NOT_FOUND. */
   async deleteNamespace(id: string): Promise<{ messagesDeleted: number }> {
     assertNamespaceId(id);
-    const deleted = await this.#call(() => this.#backend.deleteNamespace(id));
+    this.#namespaces.forget(id);
+    const deleted = await this.#call(() => this.#backend.deleteNamespace(id)).finally(() =>
+      this.#namespaces.forget(id),
+    );
     if (deleted === null) throw namespaceNotFound(id);
     return { messagesDeleted: deleted };
   }
 
-  /** The namespace's record, or null (also for an invalid id). */
+  /**
+   * The namespace's record, or null (also for an invalid id). Served from a cache: see
+   * `EventStoreOptions.namespaceCacheMs` for how stale it may be.
+   */
   async getNamespace(id: string): Promise<NamespaceRecord | null> {
-    return this.#call(() => this.#backend.getNamespace(id));
+    const cached = this.#namespaces.get(id);
+    if (cached !== undefined) return cached;
+    const record = await this.#call(() => this.#backend.getNamespace(id));
+    if (record !== null) this.#namespaces.set(record);
+    return record;
   }
 
   async listNamespaces(): Promise<NamespaceSummary[]> {
@@ -125,7 +171,10 @@ export class EventStore {
   }
 
   async setTokenHash(id: string, tokenHash: string): Promise<void> {
-    await this.#call(() => this.#backend.setTokenHash(id, tokenHash));
+    this.#namespaces.forget(id);
+    await this.#call(() => this.#backend.setTokenHash(id, tokenHash)).finally(() =>
+      this.#namespaces.forget(id),
+    );
   }
 
   /**
@@ -145,7 +194,7 @@ export class EventStore {
     if (ev !== undefined && (!Number.isSafeInteger(ev) || ev < -1)) {
       throw invalidRequest('expectedVersion must be an integer ≥ -1');
     }
-    return this.#call(() =>
+    const result = await this.#call(() =>
       this.#backend.write(ns, {
         id: options.id?.toLowerCase() ?? uuidv7(),
         streamName,
@@ -156,6 +205,13 @@ export class EventStore {
         ...(ev === undefined ? {} : { expectedVersion: ev }),
       }),
     );
+    if (this.#listeners.size > 0) {
+      this.#emit({
+        namespace: ns,
+        messages: [{ streamName, position: result.position, globalPosition: result.globalPosition }],
+      });
+    }
+    return result;
   }
 
   /** One page of a stream (`stream.get`); [] for a category name. */
@@ -250,11 +306,35 @@ export class EventStore {
     messages: readonly StoredMessage[],
     options: ImportOptions = {},
   ): Promise<void> {
-    return this.#call(() => this.#backend.importBatch(ns, messages, options), 'IMPORT_FAILED');
+    await this.#call(() => this.#backend.importBatch(ns, messages, options), 'IMPORT_FAILED');
+    if (this.#listeners.size > 0 && messages.length > 0) {
+      this.#emit({
+        namespace: ns,
+        messages: messages.map(({ streamName, position, globalPosition }) => ({
+          streamName,
+          position,
+          globalPosition,
+        })),
+      });
+    }
   }
 
+  /** Stops reporting commits, completes pending writes and releases the backend. */
   async close(): Promise<void> {
+    this.#stopWatching?.();
+    this.#listeners.clear();
     await this.#backend.close();
+  }
+
+  #emit(commit: Commit): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(commit);
+      } catch {
+        // A listener that throws would otherwise fail a write that is already durable.
+        this.#listeners.delete(listener);
+      }
+    }
   }
 
   async #collect(read: () => AsyncIterable<StoredMessage[]>): Promise<StoredMessage[]> {
@@ -275,6 +355,35 @@ export class EventStore {
       if (isEventoError(err)) throw err;
       throw new EventoError(failure, 'the store failed', undefined, { cause: err });
     }
+  }
+}
+
+/** Namespace records by id, each for `ttlMs`, at most NAMESPACE_CACHE_ENTRIES of them. */
+class NamespaceCache {
+  readonly #entries = new Map<string, { record: NamespaceRecord; expires: number }>();
+
+  constructor(private readonly ttlMs: number) {}
+
+  get(id: string): NamespaceRecord | undefined {
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.expires < performance.now()) {
+      this.#entries.delete(id);
+      return undefined;
+    }
+    return entry.record;
+  }
+
+  set(record: NamespaceRecord): void {
+    if (this.#entries.size >= NAMESPACE_CACHE_ENTRIES) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+    this.#entries.set(record.id, { record, expires: performance.now() + this.ttlMs });
+  }
+
+  forget(id: string): void {
+    this.#entries.delete(id);
   }
 }
 

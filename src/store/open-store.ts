@@ -1,50 +1,81 @@
 /**
- * Opens a store by URL scheme; the only module that loads a backend, lazily, so a driver loads
- * only when its scheme is chosen.
+ * Opens a store by URL scheme: the registry below maps each scheme to a backend folder, imported
+ * lazily, so a driver (better-sqlite3, pg, lmdb) loads only when its scheme is chosen. Each backend
+ * parses the rest of its own URL, creates its own directories or schema and declares what it
+ * supports (its index.ts exports a `BackendDefinition` named `backend`).
  *
- * - `sqlite://<file>[?synchronous=full|normal]`: the metadata database at `<file>`; one database
- *   per namespace under `<dataDir>/namespaces/` (`dataDir` defaults to the file's directory).
- *   `full` (default) fsyncs every commit; `normal` survives a process crash but may lose the last
- *   commits on power loss.
- * - `sqlite://:memory:` (or `memory:`): everything in memory, gone on close (test mode).
+ * Schemes:
+ * - `sqlite://<metadata file>[?synchronous=full|normal]`, or `sqlite:` for `<data dir>/eventodb.db`
+ *   (the default when no URL is given); see src/store/sqlite/index.ts.
+ * - `memory:`: SQLite in memory (the same as `sqlite:` in test mode).
  */
-import { dirname, resolve } from 'node:path';
-import { invalidRequest } from '../errors.js';
-import { EventStore } from './event-store.js';
+import { EventoError, invalidRequest } from '../errors.js';
+import { EventStore, type EventStoreOptions } from './event-store.js';
+import type { BackendDefinition } from './store.js';
 
-export interface OpenStoreOptions {
-  /** Where per-namespace files live (SQLite); defaults to the metadata file's directory. */
+/** The store a server uses when no URL is given: SQLite in the data directory. */
+export const DEFAULT_STORE_URL = 'sqlite:';
+
+type BackendLoader = () => Promise<BackendDefinition>;
+
+const sqlite: BackendLoader = async () => (await import('./sqlite/index.js')).backend;
+
+/** Scheme (before the first `:`) → backend. */
+const BACKENDS: ReadonlyMap<string, BackendLoader> = new Map([
+  ['sqlite', sqlite],
+  ['memory', sqlite],
+]);
+
+export interface OpenStoreOptions extends EventStoreOptions {
+  /** The data directory, for backends that keep files and whose URL names no path. */
   dataDir?: string;
+  /** Test mode: everything in memory, nothing persisted (UNSUPPORTED if the backend cannot). */
+  inMemory?: boolean;
 }
 
-/** The URL a bare `--data-dir` selects: SQLite with its metadata file inside that directory. */
-export function sqliteUrlForDataDir(dataDir: string): string {
-  return `sqlite://${resolve(dataDir, 'eventodb.db')}`;
+/** The URL schemes `openStore` knows. */
+export function supportedSchemes(): string[] {
+  return [...BACKENDS.keys()];
 }
 
-/** Opens the store `url` names. Throws INVALID_REQUEST for an unknown scheme. */
-export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<EventStore> {
-  if (url === 'memory:' || url === 'sqlite://:memory:' || url === 'sqlite::memory:') {
-    const { createSqliteBackend } = await import('./sqlite/index.js');
-    return new EventStore(createSqliteBackend({ inMemory: true }));
-  }
-  if (url.startsWith('sqlite://')) {
-    const [path = '', query = ''] = url.slice('sqlite://'.length).split('?');
-    const file = resolve(path);
-    const synchronous = new URLSearchParams(query).get('synchronous') ?? 'full';
-    if (synchronous !== 'full' && synchronous !== 'normal') {
-      throw invalidRequest('sqlite:// synchronous must be full or normal');
-    }
-    const { createSqliteBackend } = await import('./sqlite/index.js');
-    return new EventStore(
-      createSqliteBackend({
-        metadataFile: file,
-        dataDir: resolve(options.dataDir ?? dirname(file)),
-        synchronous,
-      }),
+/**
+ * Opens the store `url` names (default: SQLite in `dataDir`). Throws INVALID_REQUEST for an unknown
+ * scheme or a URL the backend rejects, and when `inMemory` is asked of a backend that cannot.
+ */
+export async function openStore(
+  url: string = DEFAULT_STORE_URL,
+  options: OpenStoreOptions = {},
+): Promise<EventStore> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? '';
+  const load = BACKENDS.get(scheme);
+  if (load === undefined) {
+    throw invalidRequest(
+      `unsupported database URL scheme "${scheme}" (supported: ${supportedSchemes()
+        .map((s) => `${s}:`)
+        .join(', ')})`,
     );
   }
-  throw invalidRequest(
-    `unsupported database URL scheme: ${url.split(':')[0] ?? url} (supported: sqlite://, memory:)`,
-  );
+  const definition = await load();
+  const inMemory = options.inMemory === true || scheme === 'memory';
+  if (inMemory && !definition.canRunInMemory) {
+    throw invalidRequest(`the ${definition.name} backend cannot run in memory (test mode)`);
+  }
+  try {
+    const backend = await definition.open({ url, dataDir: options.dataDir, inMemory });
+    return new EventStore(backend, options);
+  } catch (err) {
+    if (err instanceof EventoError) throw err;
+    throw new EventoError(
+      'BACKEND_ERROR',
+      `cannot open the ${definition.name} store: ${describe(err)}`,
+      undefined,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -117,9 +117,37 @@ export interface ImportOptions {
 
 /** Backend differences, declared; code and tests branch on these, never on a backend's name. */
 export interface StoreCapabilities {
-  /** Data survives closing and reopening the store. */
+  /** Data survives closing and reopening the store (the conformance runner must then reopen it). */
   persistent: boolean;
+  /**
+   * Other processes may write the same storage (several servers on one PostgreSQL database). The
+   * backend then implements `watchExternalCommits`, and caches above it expire (event-store.ts).
+   */
+  sharedStorage: boolean;
+  /**
+   * How `data` and `metadata` come back: `text` byte-for-byte as written; `value` as an equal JSON
+   * value (object keys may be reordered, as PostgreSQL's jsonb does). Round-trip tests compare
+   * accordingly.
+   */
+  jsonFidelity: 'text' | 'value';
 }
+
+/** Where one committed message landed. */
+export interface CommittedPosition {
+  streamName: string;
+  position: number;
+  globalPosition: number;
+}
+
+/** One durable commit in a namespace: a written message, or an imported batch. */
+export interface Commit {
+  namespace: string;
+  /** The commit's messages, in the order they were written or imported. */
+  messages: readonly CommittedPosition[];
+}
+
+/** Receives commits; must return quickly (it runs on the write path) and never throw. */
+export type CommitListener = (commit: Commit) => void;
 
 /** What every backend implements. See the file comment for the shared conventions. */
 export interface StoreBackend {
@@ -174,6 +202,36 @@ export interface StoreBackend {
    */
   importBatch(ns: string, messages: readonly StoredMessage[], options?: ImportOptions): Promise<void>;
 
+  /**
+   * Only when `supports.sharedStorage`: calls `listener` for every commit made by OTHER processes
+   * on the same storage (this process's own commits are reported by the façade, so none is
+   * reported twice), in commit order per namespace. Returns a function that stops watching.
+   */
+  watchExternalCommits?(listener: CommitListener): () => void;
+
   /** Releases every resource; pending writes complete first. */
   close(): Promise<void>;
+}
+
+/** How `openStore` (open-store.ts) opens a backend. */
+export interface BackendOpenOptions {
+  /** The `--db-url` as given (the backend parses its own scheme's syntax). */
+  url: string;
+  /** The `--data-dir`, for backends that keep files and whose URL names no path. */
+  dataDir: string | undefined;
+  /** Test mode: keep everything in memory and persist nothing. */
+  inMemory: boolean;
+}
+
+/** What each backend folder's index.ts exports as `backend`. */
+export interface BackendDefinition {
+  /** The backend's name, as `sys.health` reports it. */
+  readonly name: string;
+  /** Whether `open` honours `inMemory` (test mode). */
+  readonly canRunInMemory: boolean;
+  /**
+   * Opens (and creates, with its directories or schema) the storage the URL names. Throws
+   * INVALID_REQUEST for a URL it cannot use, BACKEND_ERROR when the storage cannot be reached.
+   */
+  open(options: BackendOpenOptions): Promise<StoreBackend>;
 }

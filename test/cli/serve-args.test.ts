@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../src/cli/commands/serve.js';
 import { UsageError } from '../../src/cli/flags.js';
 import { generateToken } from '../../src/server/auth.js';
-import { sqliteUrlForDataDir } from '../../src/store/open-store.js';
 
 const DEFAULT_TOKEN = generateToken('default');
 
@@ -22,7 +21,7 @@ describe('parseServeArgs', () => {
     expect(parseServeArgs([], {})).toEqual({
       port: 8080,
       host: '0.0.0.0',
-      dbUrl: sqliteUrlForDataDir(resolve('data')),
+      dbUrl: undefined,
       dataDir: resolve('data'),
       token: undefined,
       testMode: false,
@@ -62,17 +61,19 @@ describe('parseServeArgs', () => {
     expect(config).toMatchObject({ port: 0, logLevel: 'debug', testMode: false });
   });
 
-  it('selects SQLite inside --data-dir when no --db-url is given', () => {
-    expect(parseServeArgs(['--data-dir', '/srv/evt'], {}).dbUrl).toBe(sqliteUrlForDataDir('/srv/evt'));
+  it('leaves the backend to the default (SQLite in --data-dir) when no --db-url is given', () => {
+    expect(parseServeArgs(['--data-dir', '/srv/evt'], {})).toMatchObject({
+      dbUrl: undefined,
+      dataDir: '/srv/evt',
+    });
   });
 
-  it('stores in memory in test mode', () => {
-    expect(parseServeArgs(['--test-mode'], {})).toMatchObject({ testMode: true, dbUrl: 'memory:' });
-    expect(parseServeArgs([], { EVENTODB_TEST_MODE: 'true' })).toMatchObject({ dbUrl: 'memory:' });
-  });
-
-  it('refuses --test-mode with an on-disk --db-url', () => {
-    expect(usageMessage(['--test-mode', '--db-url', 'sqlite:///tmp/x.db'])).toContain('--test-mode');
+  it('keeps the chosen backend in test mode, which then runs in memory', () => {
+    expect(parseServeArgs(['--test-mode'], {})).toMatchObject({ testMode: true, dbUrl: undefined });
+    expect(parseServeArgs(['--db-url', 'sqlite:///tmp/x.db'], { EVENTODB_TEST_MODE: 'true' })).toMatchObject({
+      testMode: true,
+      dbUrl: 'sqlite:///tmp/x.db',
+    });
   });
 
   it.each([

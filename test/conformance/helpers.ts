@@ -17,17 +17,21 @@ export interface StoreHandle {
   readonly store: EventStore;
   /** Closes the store and opens the same storage again (only when the runner gives `reopen`). */
   reopen(): Promise<void>;
+  /** A second store on the same storage (only when the runner gives `openPeer`); closed after the test. */
+  openPeer(): Promise<EventStore>;
 }
 
 /** A fresh store per test from the runner's factory, closed after each test. */
 export function useStore(opts: ConformanceOptions): StoreHandle {
   let current: EventStore | undefined;
+  const peers: EventStore[] = [];
   beforeEach(async () => {
     current = await opts.factory();
   });
   afterEach(async () => {
     const store = current;
     current = undefined;
+    await Promise.all(peers.splice(0).map((peer) => peer.close()));
     await store?.close();
   });
   return {
@@ -41,6 +45,13 @@ export function useStore(opts: ConformanceOptions): StoreHandle {
       const old = current;
       current = undefined;
       current = await reopen(old);
+    },
+    async openPeer(): Promise<EventStore> {
+      const { openPeer } = opts;
+      if (openPeer === undefined || current === undefined) throw new Error('this runner cannot open a peer');
+      const peer = await openPeer(current);
+      peers.push(peer);
+      return peer;
     },
   };
 }

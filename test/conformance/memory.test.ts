@@ -4,6 +4,6 @@ import { runStoreConformance } from './suite.js';
 
 runStoreConformance({
   name: 'memory',
-  supports: { persistent: false },
+  supports: { persistent: false, sharedStorage: false, jsonFidelity: 'text' },
   factory: () => openStore('memory:'),
 });

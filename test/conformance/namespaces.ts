@@ -137,8 +137,12 @@ export function namespacesConformance(opts: ConformanceOptions): void {
     expect((await h.store.namespaceInfo('a.b')).messageCount).toBe(1);
   });
 
-  if (!opts.supports.persistent || opts.reopen === undefined) return;
+  if (!opts.supports.persistent) return;
   describe('persistence', () => {
+    it('has a reopen factory (a persistent backend must prove it persists)', () => {
+      expect(opts.reopen).toBeDefined();
+    });
+
     it('keeps namespaces, token hashes and messages across close and reopen', async () => {
       const ns = await createNamespace(h.store, 'kept');
       await h.store.setTokenHash(ns, 'd'.repeat(64));

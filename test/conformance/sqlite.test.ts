@@ -22,7 +22,7 @@ afterAll(async () => {
 
 runStoreConformance({
   name: 'sqlite',
-  supports: { persistent: true },
+  supports: { persistent: true, sharedStorage: false, jsonFidelity: 'text' },
   factory: async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evt-'));
     dirs.push(dir);

@@ -6,6 +6,7 @@
 import { describe } from 'vitest';
 import type { EventStore } from '../../src/store/event-store.js';
 import type { StoreCapabilities } from '../../src/store/store.js';
+import { commitsConformance } from './commits.js';
 import { importBatchConformance } from './import-batch.js';
 import { lastVersionConformance } from './last-version.js';
 import { listingConformance } from './listing.js';
@@ -21,8 +22,13 @@ export interface ConformanceOptions {
   supports: StoreCapabilities;
   /** A fresh, isolated, empty store on every call. */
   factory: () => Promise<EventStore>;
-  /** Closes `store` and opens the same storage again; persistence is tested only when given. */
+  /** Closes `store` and opens the same storage again; required when `supports.persistent`. */
   reopen?: (store: EventStore) => Promise<EventStore>;
+  /**
+   * Opens a second store on the same storage, as another server process would; required when
+   * `supports.sharedStorage`. The suite closes it.
+   */
+  openPeer?: (store: EventStore) => Promise<EventStore>;
 }
 
 /** Registers the whole suite for one backend. */
@@ -35,5 +41,6 @@ export function runStoreConformance(opts: ConformanceOptions): void {
     describe('namespaces', () => namespacesConformance(opts));
     describe('listing', () => listingConformance(opts));
     describe('import batch', () => importBatchConformance(opts));
+    describe('commit events', () => commitsConformance(opts));
   });
 }

@@ -6,13 +6,12 @@
  * token was generated) and `listening on http://<host>:<port>` (the real port, also for
  * `--port 0`). Structured logs (pino) go to stderr and never contain a token.
  */
-import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import { isEventoError } from '../../errors.js';
 import type { EventStore } from '../../store/event-store.js';
-import { openStore, sqliteUrlForDataDir } from '../../store/open-store.js';
+import { openStore } from '../../store/open-store.js';
 import { VERSION } from '../../version.js';
 import { defineCommand } from '../command.js';
 import {
@@ -53,14 +52,15 @@ export const SERVE_FLAGS = {
     type: 'string',
     env: 'EVENTODB_DB_URL',
     valueName: 'url',
-    description: 'Store URL: sqlite://<metadata file> (namespaces under --data-dir) or memory:.',
+    description:
+      'Store URL: sqlite://<metadata file> or sqlite: (in --data-dir), memory:. Default: SQLite in --data-dir.',
   },
   'data-dir': {
     type: 'string',
     env: 'EVENTODB_DATA_DIR',
     default: './data',
     valueName: 'dir',
-    description: 'Data directory, created if missing; without --db-url: SQLite in this directory.',
+    description: 'Data directory, created if missing, for backends that keep files (default: SQLite).',
   },
   token: {
     type: 'string',
@@ -73,7 +73,8 @@ export const SERVE_FLAGS = {
     type: 'boolean',
     env: 'EVENTODB_TEST_MODE',
     default: false,
-    description: 'In-memory store; requests without a token act on default; unknown tokens register.',
+    description:
+      'Keep everything in memory (any backend that can); requests without a token act on default; unknown tokens register.',
   },
   'log-level': {
     type: 'string',
@@ -105,9 +106,9 @@ export const SERVE_FLAGS = {
 export interface ServeConfig {
   port: number;
   host: string;
-  /** The store URL: `memory:` in test mode, else `--db-url`, else SQLite inside `dataDir`. */
-  dbUrl: string;
-  /** Absolute path; SQLite keeps namespace files here. Created at startup for an on-disk store. */
+  /** The store URL (`--db-url`); undefined: the default backend (SQLite) in `dataDir`. */
+  dbUrl: string | undefined;
+  /** Absolute path, for backends that keep files; each creates what it needs. */
   dataDir: string;
   /** The default namespace's token, already checked to be well-formed and to name `default`. */
   token: string | undefined;
@@ -119,8 +120,8 @@ export interface ServeConfig {
 }
 
 /**
- * argv + env → `ServeConfig`. Throws `UsageError` for bad values, for `--test-mode` with an
- * on-disk `--db-url`, and for a `--token` that is malformed or not `default`'s (never echoed).
+ * argv + env → `ServeConfig`. Throws `UsageError` for bad values and for a `--token` that is
+ * malformed or not `default`'s (never echoed).
  */
 export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ServeConfig {
   const { values } = parseFlags(SERVE_FLAGS, argv, env);
@@ -131,15 +132,12 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     );
   }
   const dbUrl = values['db-url'];
-  if (values['test-mode'] && dbUrl !== undefined && dbUrl !== 'memory:') {
-    throw new UsageError('--test-mode stores everything in memory; it cannot be combined with --db-url');
-  }
   if (values.host.trim() === '') throw new UsageError('--host must not be empty');
   const dataDir = resolve(values['data-dir']);
   return {
     port: values.port,
     host: values.host,
-    dbUrl: values['test-mode'] ? 'memory:' : (dbUrl ?? sqliteUrlForDataDir(dataDir)),
+    dbUrl,
     dataDir,
     token,
     testMode: values['test-mode'],
@@ -196,11 +194,8 @@ export async function runServe(config: ServeConfig, io: CliIo): Promise<void> {
 }
 
 async function openConfiguredStore(config: ServeConfig): Promise<EventStore> {
-  if (config.dbUrl.startsWith('sqlite://') && !config.dbUrl.endsWith(':memory:')) {
-    await mkdir(config.dataDir, { recursive: true });
-  }
   try {
-    return await openStore(config.dbUrl, { dataDir: config.dataDir });
+    return await openStore(config.dbUrl, { dataDir: config.dataDir, inMemory: config.testMode });
   } catch (err) {
     if (isEventoError(err) && err.code === 'INVALID_REQUEST')
       throw new UsageError(`--db-url: ${err.message}`);
@@ -217,7 +212,7 @@ function listeningUrl(app: FastifyInstance, host: string): string {
 /** The `serve` command for main.ts's table. */
 export const serveCommand = defineCommand({
   name: 'serve',
-  summary: 'Run the HTTP server (JSON-RPC, subscriptions, import).',
+  summary: 'Run the HTTP server (JSON-RPC, import).',
   flags: SERVE_FLAGS,
   parse: parseServeArgs,
   run: runServe,

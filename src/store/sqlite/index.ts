@@ -1,5 +1,18 @@
-/** The SQLite backend: one metadata database plus one database per namespace (see schema.ts). */
+/**
+ * The SQLite backend: one metadata database plus one database per namespace (see schema.ts).
+ *
+ * URL: `sqlite://<metadata file>[?synchronous=full|normal]` with the namespace files under
+ * `<data dir>/namespaces/` (the data dir defaults to the metadata file's directory), or `sqlite:`
+ * for `<data dir>/eventodb.db`. `full` (default) fsyncs every commit; `normal` survives a crash of
+ * the process but may lose the last commits on power loss. In memory (test mode, `memory:`) nothing
+ * touches the disk.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { invalidRequest } from '../../errors.js';
 import type {
+  BackendDefinition,
+  BackendOpenOptions,
   ImportOptions,
   NamespaceRecord,
   NewMessage,
@@ -59,6 +72,31 @@ function inThreadAppender(registry: NamespaceRegistry): Appender {
   };
 }
 
+/** The SQLite entry of open-store.ts's registry. */
+export const backend: BackendDefinition = {
+  name: 'sqlite',
+  canRunInMemory: true,
+  open: async (options) => createSqliteBackend(await parseSqliteUrl(options)),
+};
+
+/** `BackendOpenOptions` → backend options, creating the data directory. */
+async function parseSqliteUrl(options: BackendOpenOptions): Promise<SqliteBackendOptions> {
+  if (options.inMemory) return { inMemory: true };
+  const rest = options.url.replace(/^sqlite:(\/\/)?/i, '');
+  const [path = '', query = ''] = rest.split('?');
+  const synchronous = new URLSearchParams(query).get('synchronous') ?? 'full';
+  if (synchronous !== 'full' && synchronous !== 'normal') {
+    throw invalidRequest('sqlite: synchronous must be full or normal');
+  }
+  if (path === '' && options.dataDir === undefined) {
+    throw invalidRequest('sqlite: needs a metadata file (sqlite:///path/eventodb.db) or a data directory');
+  }
+  const metadataFile = path === '' ? join(resolve(options.dataDir ?? ''), 'eventodb.db') : resolve(path);
+  const dataDir = resolve(options.dataDir ?? dirname(metadataFile));
+  await mkdir(dirname(metadataFile), { recursive: true });
+  return { metadataFile, dataDir, synchronous };
+}
+
 export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend {
   const inMemory = options.inMemory === true;
   const synchronous = options.synchronous ?? 'full';
@@ -71,7 +109,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend
 
   return {
     name: 'sqlite',
-    supports: { persistent: !inMemory },
+    supports: { persistent: !inMemory, sharedStorage: false, jsonFidelity: 'text' },
     createNamespace: async (record: NamespaceRecord) => registry.create(record),
     deleteNamespace: async (id: string) => {
       if (registry.get(id) === null) return null;
