@@ -7,6 +7,7 @@ import { describe } from 'vitest';
 import type { EventStore } from '../../src/store/event-store.js';
 import type { StoreCapabilities } from '../../src/store/store.js';
 import { commitsConformance } from './commits.js';
+import { concurrencyConformance } from './concurrency.js';
 import { importBatchConformance } from './import-batch.js';
 import { lastVersionConformance } from './last-version.js';
 import { listingConformance } from './listing.js';
@@ -42,5 +43,6 @@ export function runStoreConformance(opts: ConformanceOptions): void {
     describe('listing', () => listingConformance(opts));
     describe('import batch', () => importBatchConformance(opts));
     describe('commit events', () => commitsConformance(opts));
+    describe('concurrency', () => concurrencyConformance(opts));
   });
 }
