@@ -71,9 +71,11 @@ export async function importStream(options: ImportStreamOptions): Promise<Import
     res = await reply;
   } catch (err) {
     await upload.catch((uploadErr: unknown) => {
-      throw new RpcError('NETWORK', describe(uploadErr), 0);
+      if (isInputError(uploadErr)) throw uploadErr;
     });
-    throw new RpcError('NETWORK', describe(err), 0);
+    if (!wasConnected(err)) throw new RpcError('NETWORK', describe(err), 0);
+    // The upload may have gone out and batches committed before the connection failed.
+    throw ended(`the connection failed before the server answered: ${describe(err)}`, committed);
   }
   const interrupt = (): void => {
     res.destroy(new ImportError('INTERRUPTED', 'interrupted', { ...committed }, null));
@@ -146,6 +148,12 @@ function parseEvent(block: string): ImportEvent | null {
     .map((l) => l.slice(5).trimStart())
     .join('\n');
   return data === '' ? null : (JSON.parse(data) as ImportEvent);
+}
+
+/** False for errors of reaching the server at all (nothing can have been committed). */
+function wasConnected(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(String(code));
 }
 
 /** Errors of reading or decompressing the input, as opposed to the connection. */

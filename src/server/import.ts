@@ -54,6 +54,8 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
     });
+    // The client learns at once that the import started (and what it committed, if cut later).
+    res.flushHeaders();
     const started = performance.now();
     const run = new ImportRun(options, ns, force, res);
     const outcome = await run.consume(request.raw);

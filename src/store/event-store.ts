@@ -98,7 +98,7 @@ export class EventStore {
     if (shared && backend.watchExternalCommits === undefined) {
       throw new Error(`the ${backend.name} backend declares sharedStorage without watchExternalCommits`);
     }
-    this.#stopWatching = backend.watchExternalCommits?.((commit) => this.#emit(commit));
+    this.#stopWatching = shared ? backend.watchExternalCommits?.((commit) => this.#emit(commit)) : undefined;
   }
 
   /**

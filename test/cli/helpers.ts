@@ -10,6 +10,8 @@ export interface TestIo {
   stderr(): string;
   /** Resolves with the first stdout line matching `pattern` (its first capture group). */
   waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** The same for stderr (where the server's logs go). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
 /** A fresh `CliIo` with an empty stdin, non-TTY streams and the given environment. */
@@ -27,10 +29,10 @@ export function createTestIo(env: NodeJS.ProcessEnv = {}): TestIo {
     env,
     signal: controller.signal,
   };
-  const waitForStdout = (pattern: RegExp, timeoutMs = 10_000): Promise<string> =>
+  const waitFor = (text: () => string, name: string, pattern: RegExp, timeoutMs = 10_000): Promise<string> =>
     new Promise((resolve, reject) => {
       const check = (): boolean => {
-        const match = pattern.exec(out.text());
+        const match = pattern.exec(text());
         if (match === null) return false;
         clearInterval(timer);
         clearTimeout(timeout);
@@ -40,11 +42,18 @@ export function createTestIo(env: NodeJS.ProcessEnv = {}): TestIo {
       const timer = setInterval(check, 10);
       const timeout = setTimeout(() => {
         clearInterval(timer);
-        reject(new Error(`no ${String(pattern)} on stdout; stderr:\n${err.text()}`));
+        reject(new Error(`no ${String(pattern)} on ${name}; stderr:\n${err.text()}`));
       }, timeoutMs);
       check();
     });
-  return { io, controller, stdout: out.text, stderr: err.text, waitForStdout };
+  return {
+    io,
+    controller,
+    stdout: out.text,
+    stderr: err.text,
+    waitForStdout: (pattern, timeoutMs) => waitFor(out.text, 'stdout', pattern, timeoutMs),
+    waitForStderr: (pattern, timeoutMs) => waitFor(err.text, 'stderr', pattern, timeoutMs),
+  };
 }
 
 function capture(): { stream: PassThrough; text: () => string } {

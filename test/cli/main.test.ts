@@ -97,7 +97,7 @@ describe('runCli serve (in-process)', () => {
 
   it('lets an in-flight request finish after the abort before resolving', async () => {
     const t = createTestIo();
-    const args = ['serve', '--test-mode', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent'];
+    const args = ['serve', '--test-mode', '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'];
     const exit = runCli(args, t.io);
     const url = await t.waitForStdout(/^listening on (\S+)$/m);
     const encoder = new TextEncoder();
@@ -112,9 +112,9 @@ describe('runCli serve (in-process)', () => {
       },
     });
     const response = fetch(`${url}/rpc`, { method: 'POST', body, duplex: 'half' });
-    await new Promise((r) => setTimeout(r, 200));
+    await t.waitForStderr(/"incoming request"/);
     t.controller.abort();
-    await new Promise((r) => setTimeout(r, 200));
+    await t.waitForStderr(/shutting down/);
     sendRest();
     expect((await response).status).toBe(200);
     expect(await exit).toBe(EXIT.ok);
@@ -122,7 +122,7 @@ describe('runCli serve (in-process)', () => {
 
   it('cuts off a request still running when the shutdown timeout is over', async () => {
     const t = createTestIo();
-    const args = ['serve', '--test-mode', '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent'];
+    const args = ['serve', '--test-mode', '--port', '0', '--host', '127.0.0.1', '--log-level', 'info'];
     const exit = runCli([...args, '--shutdown-timeout', '100'], t.io);
     const url = await t.waitForStdout(/^listening on (\S+)$/m);
     const body = new ReadableStream<Uint8Array>({
@@ -131,10 +131,11 @@ describe('runCli serve (in-process)', () => {
       },
     });
     const response = fetch(`${url}/rpc`, { method: 'POST', body, duplex: 'half' });
-    await new Promise((r) => setTimeout(r, 100));
+    await t.waitForStderr(/"incoming request"/);
     t.controller.abort();
     expect(await exit).toBe(EXIT.ok);
     await expect(response).rejects.toThrow();
+    expect(t.stderr()).not.toContain('"request completed"');
   });
 
   it('exits 1 when the port is taken', async () => {

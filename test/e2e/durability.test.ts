@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from './cli.js';
-import { makeTempDir, rpc, startServer, stopAllServers } from './helpers.js';
+import { makeTempDir, rpc, startServer, stopAllServers, storageArgs } from './helpers.js';
 import { generateRecords, toNdjson } from './records.js';
 
 afterEach(stopAllServers);
@@ -12,7 +12,14 @@ describe('a server killed with SIGKILL', () => {
     const { dir, remove } = await makeTempDir();
     try {
       const data = join(dir, 'data');
-      const first = await startServer(['serve', '--data-dir', data, '--log-level', 'warn']);
+      const first = await startServer([
+        'serve',
+        '--data-dir',
+        data,
+        ...(await storageArgs(data)),
+        '--log-level',
+        'warn',
+      ]);
       const token = first.token ?? '';
       const writes = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
@@ -30,6 +37,7 @@ describe('a server killed with SIGKILL', () => {
         'serve',
         '--data-dir',
         data,
+        ...(await storageArgs(data)),
         '--token',
         token,
         '--log-level',

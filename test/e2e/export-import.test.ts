@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliPipe } from './cli.js';
-import { makeTempDir, rpc, startServer, type StartedServer } from './helpers.js';
+import { makeTempDir, rpc, startServer, type StartedServer, storageArgs } from './helpers.js';
 import { fromNdjson, generateRecords, makeRecord, toNdjson } from './records.js';
 
 let server: StartedServer;
@@ -18,7 +18,14 @@ let nsCount = 0;
 
 beforeAll(async () => {
   ({ dir, remove: removeDir } = await makeTempDir());
-  server = await startServer(['serve', '--data-dir', join(dir, 'data'), '--log-level', 'warn']);
+  server = await startServer([
+    'serve',
+    '--data-dir',
+    join(dir, 'data'),
+    ...(await storageArgs(join(dir, 'data'))),
+    '--log-level',
+    'warn',
+  ]);
 });
 
 afterAll(async () => {

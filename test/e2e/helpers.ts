@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshStorage, testDbUrl, type TestStorage } from '../backends.js';
 
 /** Absolute path of the launcher. */
 export const BIN = fileURLToPath(new URL('../../bin/eventodb', import.meta.url));
@@ -170,4 +171,22 @@ export async function rpc(
     body: JSON.stringify([method, ...args]),
   });
   return { status: response.status, body: await response.json() };
+}
+
+const storages = new Map<string, Promise<TestStorage>>();
+
+/**
+ * The `--db-url` flag for a server whose data lives in `dataDir`, on the test backend
+ * (`EVENTODB_TEST_DB_URL`, test/backends.ts): the same storage every time for the same directory,
+ * so a restarted server finds its data. Empty for the default, SQLite files in `dataDir`. Storage
+ * on a database server lives as long as the test database server does.
+ */
+export async function storageArgs(dataDir: string): Promise<string[]> {
+  if (testDbUrl() === undefined) return [];
+  let storage = storages.get(dataDir);
+  if (storage === undefined) {
+    storage = freshStorage();
+    storages.set(dataDir, storage);
+  }
+  return ['--db-url', (await storage).url];
 }

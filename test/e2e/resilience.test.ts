@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli.js';
-import { BIN, makeTempDir, rpc, startServer, type StartedServer } from './helpers.js';
+import { BIN, makeTempDir, rpc, startServer, type StartedServer, storageArgs } from './helpers.js';
 import { generateRecords, toNdjson } from './records.js';
 
 let server: StartedServer;
@@ -18,7 +18,14 @@ let removeDir: () => Promise<void>;
 
 beforeAll(async () => {
   ({ dir, remove: removeDir } = await makeTempDir());
-  server = await startServer(['serve', '--data-dir', join(dir, 'data'), '--log-level', 'warn']);
+  server = await startServer([
+    'serve',
+    '--data-dir',
+    join(dir, 'data'),
+    ...(await storageArgs(join(dir, 'data'))),
+    '--log-level',
+    'warn',
+  ]);
   const seeded = await cli(['import', '--url', server.url, '--token', server.token ?? ''], {
     input: toNdjson(generateRecords(2500)),
   });
@@ -114,7 +121,7 @@ describe('import whose progress stream breaks off', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"imported":1000,"gpos":1523}\n\n');
       req.resume();
-      setTimeout(() => res.end(), 50);
+      res.end();
     });
     const url = await listen(cut);
     try {
@@ -157,12 +164,23 @@ describe('import whose progress stream breaks off', () => {
 
   it('fails loudly when the server goes away mid-import', async () => {
     const { dir: other, remove } = await makeTempDir();
-    const doomed = await startServer(['serve', '--data-dir', other, '--log-level', 'warn']);
+    const doomed = await startServer([
+      'serve',
+      '--data-dir',
+      other,
+      ...(await storageArgs(other)),
+      '--log-level',
+      'warn',
+    ]);
     try {
       const running = cli(['import', '--url', doomed.url, '--token', doomed.token ?? ''], {
         input: toNdjson(generateRecords(60_000)),
       });
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      // Kill it once the import is under way: its first batch is committed.
+      await waitFor(async () => {
+        const page = await rpc(doomed.url, doomed.token, 'category.get', '', { batchSize: 1 });
+        return Array.isArray(page.body) && page.body.length > 0;
+      });
       await doomed.stop('SIGKILL');
       const result = await running;
       expect(result.code).toBe(1);
@@ -173,9 +191,9 @@ describe('import whose progress stream breaks off', () => {
   });
 });
 
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

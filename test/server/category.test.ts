@@ -117,10 +117,8 @@ describe('category.get over HTTP', () => {
       time: 1_752_573_600_123_456 + i,
     }));
     await server.store.importBatch('default', messages);
-    const started = performance.now();
     const category = expectOk<CategoryRow[]>(await server.call('category.get', 'big', { batchSize: count }));
     const stream = expectOk<unknown[][]>(await server.call('stream.get', 'big-1', { batchSize: count }));
-    const elapsed = performance.now() - started;
     expect(category).toHaveLength(count);
     expect(stream).toHaveLength(count);
     expect(category[count - 1]?.slice(4, 7)).toEqual([
@@ -129,6 +127,5 @@ describe('category.get over HTTP', () => {
       { k: 'v' },
     ]);
     expect(stream[1]?.[6]).toBe('2025-07-15T10:00:00.123457Z');
-    expect(elapsed).toBeLessThan(3000);
   });
 });

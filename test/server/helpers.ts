@@ -1,6 +1,7 @@
 /**
- * Shared plumbing for the server tests: a real server on loopback over an in-memory store with a
- * `default` namespace, and a small RPC client on `fetch`.
+ * Shared plumbing for the server tests: a real server on loopback over fresh storage on the test
+ * backend (test/backends.ts: `EVENTODB_TEST_DB_URL`, default SQLite in memory) with a `default`
+ * namespace, and a small RPC client on `fetch`.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect } from 'vitest';
@@ -8,6 +9,7 @@ import { createServer, type ServerOptions } from '../../src/server/create-server
 import { generateToken, hashToken } from '../../src/server/auth.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { openStore } from '../../src/store/open-store.js';
+import { freshStorage } from '../backends.js';
 
 /** One HTTP reply, body parsed as JSON when it is JSON. */
 export interface HttpReply {
@@ -32,6 +34,8 @@ export interface TestServer {
   request(path: string, init?: RequestInit): Promise<HttpReply>;
   /** Creates a namespace through the store; returns its token. */
   createNamespace(id: string): Promise<string>;
+  /** Closes the server, then its store, and removes its storage. */
+  close(): Promise<void>;
 }
 
 export type TestServerOptions = Partial<Omit<ServerOptions, 'store'>>;
@@ -56,8 +60,7 @@ export function useServer(options: TestServerOptions = {}): TestServer {
   afterEach(async () => {
     const server = current;
     current = undefined;
-    await server?.app.close();
-    await server?.store.close();
+    await server?.close();
   });
   const get = (): TestServer => {
     if (current === undefined) throw new Error('no server running: use it inside a test');
@@ -80,12 +83,14 @@ export function useServer(options: TestServerOptions = {}): TestServer {
     rpc: (body, token, headers) => get().rpc(body, token, headers),
     request: (path, init) => get().request(path, init),
     createNamespace: (id) => get().createNamespace(id),
+    close: () => get().close(),
   };
 }
 
 /** Starts one server on 127.0.0.1 with a random port. */
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const store = await openStore('memory:');
+  const storage = await freshStorage('memory:');
+  const store = await openStore(storage.url, { dataDir: storage.dataDir });
   const adminToken = generateToken('default');
   await store.createNamespace('default', hashToken(adminToken));
   const app = await createServer({ version: '1.2.3', ...options, store });
@@ -114,6 +119,11 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       const token = generateToken(id);
       await store.createNamespace(id, hashToken(token));
       return token;
+    },
+    close: async () => {
+      await app.close();
+      await store.close();
+      await storage.remove();
     },
   };
 }

@@ -164,8 +164,7 @@ describe('POST /import with a small message-size limit', () => {
       expect(got.at(-1)).toMatchObject({ error: 'PAYLOAD_TOO_LARGE', line: 4 });
       expect(await count(server, server.adminToken)).toBe(0);
     } finally {
-      await server.app.close();
-      await server.store.close();
+      await server.close();
     }
   });
 });

@@ -23,8 +23,7 @@ function captureLogger(): { logger: pino.Logger; text: () => string } {
 describe('logging', () => {
   let server: TestServer | undefined;
   afterEach(async () => {
-    await server?.app.close();
-    await server?.store.close();
+    await server?.close();
     server = undefined;
   });
 

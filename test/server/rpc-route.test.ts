@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createServer } from '../../src/server/create-server.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { createSqliteBackend } from '../../src/store/sqlite/index.js';
@@ -41,8 +41,7 @@ async function withServer(
   try {
     await test(server);
   } finally {
-    await server.app.close();
-    await server.store.close();
+    await server.close();
   }
 }
 
@@ -151,10 +150,10 @@ describe('POST /rpc on node:http', () => {
           socket.on('error', reject);
         });
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
       expect((await server.call('sys.version')).status).toBe(200);
       // The complete write that lost its reader was still committed, once.
-      expect((await server.call('stream.version', 'a-1')).body).toBe(0);
+      await vi.waitFor(async () => expect((await server.call('stream.version', 'a-1')).body).toBe(0));
+      expect((await server.call('stream.get', 'a-1')).body).toHaveLength(1);
     });
   });
 
