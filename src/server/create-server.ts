@@ -19,6 +19,9 @@ import type { AuthOptions } from './auth.js';
 import { JSON_TYPE, toEventoError } from './http-errors.js';
 import { createServerLogger, type ServerLoggerOption } from './log.js';
 import { registerImportRoute } from './import.js';
+import { registerSubscribeRoute } from './subscribe.js';
+import type { SubscriptionLimits } from './subscription.js';
+import { SubscriptionHub, type HubOptions } from './subscription-hub.js';
 import { createRpcHandler, isRpcRequest } from './rpc-route.js';
 
 /** The default `/rpc` body limit: 16 MiB. */
@@ -36,6 +39,8 @@ export interface ServerOptions {
   logger?: ServerLoggerOption;
   /** The server's semver, reported by `/version` and `sys.version`. */
   version: string;
+  /** `/subscribe` timers (keepalive, token re-check) and per-subscriber limits. */
+  subscriptions?: HubOptions & { limits?: Partial<SubscriptionLimits> };
 }
 
 /** What route plugins (`/rpc`, `/import`, `/subscribe`) need. */
@@ -103,8 +108,18 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.get('/health', () => ({ status: 'ok' }));
   app.get('/version', () => ({ version: options.version }));
 
-  // /import (contract §8) in its own context; /subscribe (§7) will follow the same pattern.
+  // /import (contract §8) and /subscribe (§7), each in its own context.
   await app.register((scope) => registerImportRoute(scope, deps));
+  const hub = new SubscriptionHub(options.store, options.subscriptions);
+  const limits = options.subscriptions?.limits;
+  await app.register((scope) =>
+    registerSubscribeRoute(scope, deps, { hub, ...(limits === undefined ? {} : { limits }) }),
+  );
+  // Open subscriptions would hold the server open: end them as closing begins.
+  app.addHook('preClose', (done) => {
+    hub.close('the server is shutting down; reconnect from your last position');
+    done();
+  });
 
   return app;
 }

@@ -38,7 +38,13 @@ describe('logging', () => {
     expectError(await server.rpc('{bad', token), 400, 'INVALID_REQUEST');
     expectError(await server.rpc(['x', 'y'.repeat(300)], token), 413, 'PAYLOAD_TOO_LARGE');
     expectError(await server.rpc(['sys.version'], generateToken('default')), 403, 'AUTH_UNAUTHORIZED');
-    await server.request(`/subscribe?stream=a-1&token=${token}`, { headers: auth });
+    await server.request(`/subscribe?stream=a-1&position=bad&token=${token}`, { headers: auth });
+    const subscription = new AbortController();
+    const open = await fetch(`${server.url}/subscribe?stream=a-1&token=${token}`, {
+      signal: subscription.signal,
+    });
+    expect(open.status).toBe(200);
+    subscription.abort();
     await server.request(`/rpc?token=${token}&x=1`, {
       method: 'POST',
       body: '["sys.version"]',

@@ -212,7 +212,7 @@ function listeningUrl(app: FastifyInstance, host: string): string {
 /** The `serve` command for main.ts's table. */
 export const serveCommand = defineCommand({
   name: 'serve',
-  summary: 'Run the HTTP server (JSON-RPC, import).',
+  summary: 'Run the HTTP server (JSON-RPC, subscriptions, import).',
   flags: SERVE_FLAGS,
   parse: parseServeArgs,
   run: runServe,

@@ -1,0 +1,233 @@
+/**
+ * One `GET /subscribe` connection: its backlog, then live pokes (contract §7).
+ *
+ * Wire format (text/event-stream), one block per message, in the subscription's order (stream
+ * position for a stream, global position otherwise):
+ *
+ *   event: poke
+ *   data: {"stream":"account-123","position":5,"globalPosition":1234}
+ *
+ * plus the comments `: ready` (after the backlog), `: keepalive` (every 15 s) and a last
+ * `: closed: <reason>` before the server ends the stream.
+ *
+ * How no poke is lost: the subscription is registered with the hub (and so receives every commit)
+ * BEFORE it reads the backlog; commits that arrive while it reads are held back and poked after it,
+ * minus what the reads already covered (everything at or below the cursor). In `hints` mode a live
+ * commit is poked straight from the positions the store reported; in `reads` mode (correlation
+ * filters, which need each message's metadata, and storage shared with other processes, whose
+ * commit reports are only wake-ups) every commit wakes a read from the cursor, so what is poked is
+ * exactly what `category.get`/`stream.get` return. When the client reads slower than pokes come,
+ * at most `maxBufferBytes` wait in memory: the subscription then stops pushing, waits for the client
+ * to drain and catches up from the store; a client that does not drain within `stallTimeoutMs` is
+ * disconnected with `: closed: too slow` and reconnects from its last position. Nothing is skipped.
+ */
+import type { ServerResponse } from 'node:http';
+import type { EventStore } from '../store/event-store.js';
+import type { Commit, CommittedPosition, StoredMessage } from '../store/store.js';
+import { category, isInConsumerGroup } from '../store/stream-name.js';
+import type { SubscriptionSpec } from './subscribe-params.js';
+
+/** Limits of one subscription. */
+export interface SubscriptionLimits {
+  /** Bytes of pokes that may wait for a slow client before it is caught up from the store. */
+  maxBufferBytes: number;
+  /** How long a client may leave its buffer full before it is disconnected. */
+  stallTimeoutMs: number;
+  /** Live positions held while the backlog is read, before falling back to another read. */
+  maxPending: number;
+}
+
+/** Rows per backlog read. */
+const PAGE = 1000;
+
+const DEFAULT_LIMITS: SubscriptionLimits = {
+  maxBufferBytes: 1 << 20,
+  stallTimeoutMs: 30_000,
+  maxPending: 10_000,
+};
+
+export class Subscription {
+  readonly namespace: string;
+  #cursor: number;
+  /** Held live positions while reading; null when live. */
+  #pending: CommittedPosition[] | null = [];
+  /** A commit arrived that the running read may not have covered: read again. */
+  #dirty = false;
+  #reading: Promise<void> | null = null;
+  #ended = false;
+  #stalled = false;
+  readonly #limits: SubscriptionLimits;
+  readonly #readsOnly: boolean;
+
+  constructor(
+    readonly spec: SubscriptionSpec,
+    namespace: string,
+    private readonly res: ServerResponse,
+    private readonly store: EventStore,
+    options: { sharedStorage: boolean; limits?: Partial<SubscriptionLimits>; onEnd: () => void },
+  ) {
+    this.namespace = namespace;
+    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.#cursor = spec.kind === 'stream' ? spec.position - 1 : Math.max(1, spec.position) - 1;
+    this.#readsOnly = options.sharedStorage || (spec.kind === 'category' && spec.correlation !== undefined);
+    res.once('close', () => this.end());
+    this.#onEnd = options.onEnd;
+  }
+
+  readonly #onEnd: () => void;
+
+  /** True once the stream has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** Reads and pokes the backlog, then `: ready`; live pokes follow from `offer`. */
+  async start(): Promise<void> {
+    await this.#catchUp();
+    if (!this.#ended) this.#write(': ready\n\n');
+  }
+
+  /** A commit in this namespace (from the hub, synchronously on the write path). */
+  offer(commit: Commit): void {
+    if (this.#ended) return;
+    const matching = commit.messages.filter((m) => this.#matches(m));
+    if (matching.length === 0) return;
+    if (this.#readsOnly || this.#stalled) {
+      this.#wake();
+      return;
+    }
+    if (this.#pending !== null) {
+      if (this.#pending.length + matching.length > this.#limits.maxPending) this.#dirty = true;
+      else this.#pending.push(...matching);
+      return;
+    }
+    this.#pokeAll(matching);
+  }
+
+  /** Writes a comment (keepalive); ignored while the client's buffer is full. */
+  comment(text: string): void {
+    if (!this.#ended && !this.#stalled) this.#write(`: ${text}\n\n`);
+  }
+
+  /** Ends the stream, with `: closed: <reason>` when given. */
+  end(reason?: string): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (reason !== undefined && !this.res.destroyed) this.res.write(`: closed: ${reason}\n\n`);
+    this.res.end();
+    this.#onEnd();
+  }
+
+  #matches(m: CommittedPosition): boolean {
+    const spec = this.spec;
+    if (spec.kind === 'all') return true;
+    if (spec.kind === 'stream') return m.streamName === spec.stream;
+    if (category(m.streamName) !== spec.category) return false;
+    return spec.consumerGroup === undefined || isInConsumerGroup(m.streamName, spec.consumerGroup);
+  }
+
+  #key(m: CommittedPosition): number {
+    return this.spec.kind === 'stream' ? m.position : m.globalPosition;
+  }
+
+  #pokeAll(positions: readonly CommittedPosition[]): void {
+    const sorted =
+      positions.length > 1 ? [...positions].sort((a, b) => this.#key(a) - this.#key(b)) : positions;
+    for (const m of sorted) if (this.#key(m) > this.#cursor) this.#poke(m);
+    if (this.res.writableLength > this.#limits.maxBufferBytes) this.#stall();
+  }
+
+  #poke(m: CommittedPosition): void {
+    this.#cursor = this.#key(m);
+    this.#write(
+      `event: poke\ndata: {"stream":${JSON.stringify(m.streamName)},"position":${m.position},"globalPosition":${m.globalPosition}}\n\n`,
+    );
+  }
+
+  #write(text: string): void {
+    if (!this.res.destroyed) this.res.write(text);
+  }
+
+  /** Starts a read from the cursor, or asks the running one to read again. */
+  #wake(): void {
+    if (this.#reading !== null || this.#stalled) this.#dirty = true;
+    else void this.#catchUp();
+  }
+
+  /** Reads from the cursor until the store has nothing newer, then pokes what was held back. */
+  #catchUp(): Promise<void> {
+    const run = async (): Promise<void> => {
+      try {
+        do {
+          this.#dirty = false;
+          if (!this.#readsOnly) this.#pending = [];
+          await this.#readToEnd();
+        } while (this.#dirty && !this.#ended);
+        const held = this.#pending;
+        this.#pending = null;
+        if (held !== null && held.length > 0 && !this.#ended) this.#pokeAll(held);
+      } catch {
+        // The namespace went away or the store failed: the client reconnects from its position.
+        this.end('the store could not be read; reconnect from your last position');
+      } finally {
+        this.#reading = null;
+      }
+    };
+    this.#reading = run();
+    return this.#reading;
+  }
+
+  async #readToEnd(): Promise<void> {
+    for (;;) {
+      if (this.#ended) return;
+      const page = await this.#read(this.#cursor + 1);
+      for (const m of page) this.#poke(m);
+      if (page.length < PAGE) return;
+      if (this.res.writableLength > this.#limits.maxBufferBytes && !(await this.#drained())) return;
+    }
+  }
+
+  #read(from: number): Promise<StoredMessage[]> {
+    const spec = this.spec;
+    const { store, namespace: ns } = this;
+    if (spec.kind === 'stream') return store.getStream(ns, spec.stream, { position: from, batchSize: PAGE });
+    if (spec.kind === 'all') return store.getCategory(ns, '', { position: from, batchSize: PAGE });
+    return store.getCategory(ns, spec.category, {
+      position: from,
+      batchSize: PAGE,
+      ...(spec.consumerGroup === undefined ? {} : { consumerGroup: spec.consumerGroup }),
+      ...(spec.correlation === undefined ? {} : { correlation: spec.correlation }),
+    });
+  }
+
+  /** Stops pushing live pokes until the client drains, then catches up from the store. */
+  #stall(): void {
+    if (this.#stalled) return;
+    this.#stalled = true;
+    void this.#drained().then((drained) => {
+      this.#stalled = false;
+      if (drained && !this.#ended) {
+        this.#pending = this.#readsOnly ? null : [];
+        void this.#catchUp();
+      }
+    });
+  }
+
+  /** Waits for the client to read its buffer; false (and ends) when it does not in time. */
+  #drained(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        this.res.off('drain', onDrain);
+        this.res.off('close', onClose);
+        if (!ok) this.end('too slow: the client did not read its pokes; reconnect from your last position');
+        resolve(ok && !this.#ended);
+      };
+      const onDrain = (): void => done(true);
+      const onClose = (): void => done(false);
+      const timer = setTimeout(() => done(false), this.#limits.stallTimeoutMs);
+      this.res.once('drain', onDrain);
+      this.res.once('close', onClose);
+    });
+  }
+}
