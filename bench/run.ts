@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- rpc|import] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
+ * `npm run bench [-- rpc|import|subscribe] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
@@ -8,6 +8,7 @@ import { runCleanup } from './cleanup.js';
 import { runImportExportBench } from './import-export-bench.js';
 import { machineTable } from './machine.js';
 import { runRpcBench } from './rpc-bench.js';
+import { runSubscribeBench } from './subscribe-bench.js';
 import { formatTable, goalTable, type GoalCheck, type Table } from './table.js';
 
 interface RunOptions {
@@ -26,8 +27,9 @@ function parseRunArgs(argv: string[]): RunOptions {
       'scenario-ms': { type: 'string', default: '4000' },
     },
   });
-  const parts = new Set(positionals.length === 0 ? ['rpc', 'import'] : positionals);
-  for (const part of parts) if (part !== 'rpc' && part !== 'import') throw new Error(`unknown part ${part}`);
+  const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe'] : positionals);
+  for (const part of parts)
+    if (!['rpc', 'import', 'subscribe'].includes(part)) throw new Error(`unknown part ${part}`);
   const events = Number(values.events ?? 200_000);
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
@@ -48,6 +50,11 @@ async function main(): Promise<void> {
     const rpc = await runRpcBench({ scenarioMs: options.scenarioMs, maxOps: 500_000 });
     rpc.tables.forEach(print);
     goals.push(...rpc.goals);
+  }
+  if (options.parts.has('subscribe')) {
+    const sub = await runSubscribeBench({ scenarioMs: options.scenarioMs });
+    sub.tables.forEach(print);
+    goals.push(...sub.goals);
   }
   if (options.parts.has('import')) {
     const io = await runImportExportBench({ sizes: options.sizes });
