@@ -18,7 +18,7 @@ describe('POST /import connection handling', () => {
     const socket = await openSocket(server.url);
     const closed = untilClosed(socket);
     // A bad line, and the body left open: the server must not wait for the rest of it.
-    socket.write(head() + chunk(toNdjson(generateRecords(3)) + '\n{not json\n'));
+    socket.write(head() + chunk(toNdjson(generateRecords(3)) + '{not json\n'));
     const reply = await closed;
     expect(reply.status).toBe(200);
     expect(reply.headers['connection']).toBe('close');
