@@ -30,6 +30,9 @@ import { createRpcHandler, isRpcRequest } from './rpc-route.js';
 /** The default `/rpc` body limit: 16 MiB. */
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
+/** The default size bound of a `stream.get`/`category.get` reply: 16 MiB. */
+export const DEFAULT_REPLY_LIMIT = 16 * 1024 * 1024;
+
 /** Options of `createServer`; the connection limits default to `DEFAULT_CONNECTION_LIMITS`. */
 export interface ServerOptions extends Partial<ConnectionLimits> {
   /** The store every route uses; the caller opens and closes it. */
@@ -55,6 +58,8 @@ export interface RouteDeps {
   /** Pass to `authenticateRequest` (auth.ts) to authenticate a request. */
   auth: AuthOptions;
   bodyLimit: number;
+  /** Bytes of rows a read reply holds at most. */
+  replyLimit: number;
   version: string;
 }
 
@@ -69,6 +74,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     store: options.store,
     auth: { store: options.store, testMode: options.testMode ?? false },
     bodyLimit,
+    replyLimit: options.replyLimit ?? DEFAULT_REPLY_LIMIT,
     version: options.version,
   };
   // fastify's own logger type: the app's type would otherwise carry pino's.

@@ -44,6 +44,8 @@ export interface GetStreamOptions {
   globalPosition?: number;
   /** Default 1000; -1 no limit; 0 returns []; 1..10000. */
   batchSize?: number;
+  /** Size bound of the reply (see `ReadStreamOptions.maxBytes`); absent: none. */
+  maxBytes?: number;
 }
 
 export interface GetCategoryOptions {
@@ -54,6 +56,8 @@ export interface GetCategoryOptions {
   batchSize?: number;
   correlation?: string;
   consumerGroup?: ConsumerGroup;
+  /** Size bound of the reply (see `ReadStreamOptions.maxBytes`); absent: none. */
+  maxBytes?: number;
 }
 
 export interface NamespaceSummary extends NamespaceRecord {
@@ -169,6 +173,7 @@ export class EventStore {
         fromPosition,
         limit,
         ...(options.globalPosition === undefined ? {} : { fromGlobalPosition: options.globalPosition }),
+        ...sizeBound(options.maxBytes),
       }),
     );
   }
@@ -197,6 +202,7 @@ export class EventStore {
         limit,
         ...(options.correlation === undefined ? {} : { correlation: options.correlation }),
         ...(group === undefined ? {} : { consumerGroup: group }),
+        ...sizeBound(options.maxBytes),
       }),
     );
   }
@@ -280,6 +286,11 @@ export class EventStore {
 
 function namespaceNotFound(id: string): EventoError {
   return new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
+}
+
+/** The backend's `maxBytes` option: only a positive bound is passed on. */
+function sizeBound(maxBytes: number | undefined): { maxBytes?: number } {
+  return maxBytes !== undefined && maxBytes > 0 ? { maxBytes } : {};
 }
 
 /** `batchSize` → a limit: default 1000, -1 → null (no limit), 0 → 0, 1..10000. */

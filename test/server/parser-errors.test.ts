@@ -3,7 +3,7 @@
  * error envelope with a registry code and a fitting 4xx status, and the connection is closed.
  */
 import { describe, expect, it } from 'vitest';
-import { useServer } from './helpers.js';
+import { expectError, useServer } from './helpers.js';
 import { envelopeCode, exchange } from './raw-socket.js';
 
 const body = '["sys.version"]';
@@ -48,5 +48,17 @@ describe('requests rejected by the HTTP parser', () => {
     await exchange(server.url, 'HELLO THERE\r\n\r\n');
     const reply = await server.call('sys.version');
     expect(reply.body).toBe('1.2.3');
+  });
+});
+
+describe('/rpc bodies that are not UTF-8', () => {
+  const server = useServer();
+
+  it('rejects invalid UTF-8 with INVALID_REQUEST instead of storing U+FFFD', async () => {
+    const json = Buffer.from('["stream.write","account-1",{"type":"T","data":{"s":"?"}}]');
+    json[json.indexOf('?')] = 0xff;
+    const reply = await server.rpc(json, server.adminToken);
+    expectError(reply, 400, 'INVALID_REQUEST');
+    expect(await server.store.streamVersion('default', 'account-1')).toBeNull();
   });
 });
