@@ -19,7 +19,12 @@ export const ERROR_CODES = {
     when: '`expectedVersion` mismatch; details `{expected, actual}`, actual -1 for a missing stream.',
   },
   DUPLICATE_MESSAGE_ID: { status: 409, when: '`stream.write` with an id that exists in the namespace.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    when: 'The request headers, or a stalled request body, did not arrive within the server timeout.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, when: 'Request body (or one import line) over the configured limit.' },
+  HEADERS_TOO_LARGE: { status: 431, when: 'The request line and headers are over the HTTP parser limit.' },
   INVALID_JSON: { status: 400, when: 'Import: a line is not JSON.' },
   INVALID_RECORD: { status: 400, when: 'Import: a field missing or of the wrong type or range.' },
   POSITION_EXISTS: {
@@ -28,6 +33,7 @@ export const ERROR_CODES = {
   },
   IMPORT_FAILED: { status: 500, when: 'Import: the store failed.' },
   BACKEND_ERROR: { status: 500, when: 'The store failed (never for a client mistake).' },
+  TOO_MANY_CONNECTIONS: { status: 503, when: 'The server is at its connection cap; retry later.' },
 } as const satisfies Record<string, { status: number; when: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -37,7 +37,7 @@ const MAX_PAGE_SIZE = 10_000;
 class CategoryCursor {
   #rows: ScannedRow[] = [];
   #index = 0;
-  #next: Promise<{ rows: ScannedRow[]; asked: number }> | null;
+  #next: Promise<ScannedRow[]> | null;
   #position = 1;
   #size: number;
 
@@ -55,12 +55,14 @@ class CategoryCursor {
   async peek(): Promise<ScannedRow | null> {
     while (this.#index >= this.#rows.length) {
       if (this.#next === null) return null;
-      const { rows, asked } = await this.#next;
+      const rows = await this.#next;
       this.#rows = rows;
       this.#index = 0;
       const last = rows.at(-1);
       this.#position = last === undefined ? this.#position : last.gpos + 1;
-      this.#next = rows.length < asked ? null : this.#fetch();
+      // Only an empty page ends a category: a server may cut a page short of batchSize to bound
+      // its reply size (docs/API.md, reply size), so a short page says nothing about the end.
+      this.#next = rows.length === 0 ? null : this.#fetch();
       // Let the request for the next page leave now (the agent assigns its socket on a later
       // tick), so the server works on it while this page is written.
       if (this.#next !== null) await yieldToEventLoop();
@@ -79,17 +81,16 @@ class CategoryCursor {
     this.#index++;
   }
 
-  #fetch(): Promise<{ rows: ScannedRow[]; asked: number }> {
-    const asked = this.#size;
+  #fetch(): Promise<ScannedRow[]> {
     const promise = this.rpc
-      .callRaw('category.get', this.category, { position: this.#position, batchSize: asked })
+      .callRaw('category.get', this.category, { position: this.#position, batchSize: this.#size })
       .then((reply) => {
         const rows = scanCategoryRows(reply, this.withTime) ?? parseRows(reply);
         if (this.fixedSize === undefined && rows.length > 0) {
           const fitting = Math.round((TARGET_PAGE_BYTES * rows.length) / reply.length);
           this.#size = Math.min(MAX_PAGE_SIZE, Math.max(1, fitting));
         }
-        return { rows, asked };
+        return rows;
       });
     // Avoid an unhandled rejection while the previous page is still being written.
     promise.catch(() => undefined);

@@ -12,10 +12,16 @@ import fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
-import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { EventoError } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AuthOptions } from './auth.js';
+import {
+  createClientErrorHandler,
+  createLimitedServer,
+  DEFAULT_CONNECTION_LIMITS,
+  type ConnectionLimits,
+} from './connections.js';
 import { JSON_TYPE, toEventoError } from './http-errors.js';
 import { createServerLogger, type ServerLoggerOption } from './log.js';
 import { registerImportRoute } from './import.js';
@@ -27,14 +33,22 @@ import { createRpcHandler, isRpcRequest } from './rpc-route.js';
 /** The default `/rpc` body limit: 16 MiB. */
 export const DEFAULT_BODY_LIMIT = 16 * 1024 * 1024;
 
-/** Options of `createServer`. */
-export interface ServerOptions {
+/** The default size bound of a `stream.get`/`category.get` reply: 16 MiB. */
+export const DEFAULT_REPLY_LIMIT = 16 * 1024 * 1024;
+
+/** Options of `createServer`; the connection limits default to `DEFAULT_CONNECTION_LIMITS`. */
+export interface ServerOptions extends Partial<ConnectionLimits> {
   /** The store every route uses; the caller opens and closes it. */
   store: EventStore;
   /** Test mode (contract §2): no token → `default`; unknown well-formed tokens self-register. */
   testMode?: boolean;
   /** Largest `/rpc` body in bytes; default 16 MiB. Larger bodies get 413 PAYLOAD_TOO_LARGE. */
   bodyLimit?: number;
+  /**
+   * Bytes of rows one `stream.get`/`category.get` reply holds at most (default 16 MiB): rows stop
+   * before the one that would pass it, but a reply always holds at least one row.
+   */
+  replyLimit?: number;
   /** A pino logger, options for one, or false (the default) for no logging. */
   logger?: ServerLoggerOption;
   /** The server's semver, reported by `/version` and `sys.version`. */
@@ -49,21 +63,9 @@ export interface RouteDeps {
   /** Pass to `authenticateRequest` (auth.ts) to authenticate a request. */
   auth: AuthOptions;
   bodyLimit: number;
+  /** Bytes of rows a read reply holds at most. */
+  replyLimit: number;
   version: string;
-}
-
-/** fastify's default keep-alive timeout, which a custom server must set itself. */
-const KEEP_ALIVE_TIMEOUT_MS = 72_000;
-
-/**
- * A node:http server with fastify's default timeouts, which a `serverFactory` must set itself:
- * above all no request timeout, where node's default (5 minutes) would cut every long import.
- */
-function createServerWithFastifyTimeouts(listener: RequestListener): Server {
-  const server = createHttpServer({ requestTimeout: 0 }, listener);
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.setTimeout(0);
-  return server;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     store: options.store,
     auth: { store: options.store, testMode: options.testMode ?? false },
     bodyLimit,
+    replyLimit: options.replyLimit ?? DEFAULT_REPLY_LIMIT,
     version: options.version,
   };
   // fastify's own logger type: the app's type would otherwise carry pino's.
@@ -87,11 +90,20 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     logger: loggerInstance,
     connections: () => countConnections(server),
   });
+  const limits: ConnectionLimits = {
+    headersTimeout: options.headersTimeout ?? DEFAULT_CONNECTION_LIMITS.headersTimeout,
+    keepAliveTimeout: options.keepAliveTimeout ?? DEFAULT_CONNECTION_LIMITS.keepAliveTimeout,
+    bodyTimeout: options.bodyTimeout ?? DEFAULT_CONNECTION_LIMITS.bodyTimeout,
+    maxConnections: options.maxConnections ?? DEFAULT_CONNECTION_LIMITS.maxConnections,
+  };
   const app = fastify({
     bodyLimit,
     ...(fastifyLogger === undefined ? {} : { loggerInstance: fastifyLogger }),
+    // fastify's own handler answers parser errors with a body outside the contract.
+    clientErrorHandler: createClientErrorHandler(loggerInstance),
+    // The timeouts fastify would set on a server it creates are set by createLimitedServer.
     serverFactory: (fastifyHandler) => {
-      server = createServerWithFastifyTimeouts((req, res) =>
+      server = createLimitedServer(limits, (req, res) =>
         isRpcRequest(req) ? rpc(req, res) : fastifyHandler(req, res),
       );
       return server;

@@ -47,12 +47,16 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
     const force = (request.query as Record<string, unknown>)['force'] === 'true';
     reply.hijack();
     const res = reply.raw;
+    const socket = request.raw.socket;
     for (const [name, value] of Object.entries(reply.getHeaders()))
       if (value !== undefined) res.setHeader(name, value);
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
       'x-accel-buffering': 'no',
+      // One import per connection: after the final event the server closes it, so a client still
+      // uploading after an error sees the end instead of waiting on a body nobody reads.
+      connection: 'close',
     });
     // The client learns at once that the import started (and what it committed, if cut later).
     res.flushHeaders();
@@ -61,8 +65,9 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
     const outcome = await run.consume(request.raw);
     if ('error' in outcome) {
       run.send({ error: outcome.error.code, message: outcome.error.message, line: outcome.line });
-      // Stop the upload: the rest of the body is not wanted.
-      res.end(() => request.raw.destroy());
+      // Stop the upload: the rest of the body is not wanted. Destroying the request alone leaves
+      // the socket open (node keeps it for the unread body), so close the socket itself.
+      res.end(() => socket.destroy());
       if (outcome.error.code === 'IMPORT_FAILED' && !run.closed) {
         request.log.error({ err: outcome.error.cause }, 'import failed');
       }

@@ -33,14 +33,67 @@ export function encodeCategoryRow(m: StoredMessage): string {
   return `[${JSON.stringify(m.id)},${JSON.stringify(m.streamName)}${encodeRowTail(m)}`;
 }
 
-/** A JSON array of rows, encoded by `encodeRow`. */
+/**
+ * A result sent as a stream of JSON text chunks (chunked transfer encoding), written one after
+ * another with backpressure; together they form one JSON document.
+ */
+export class RawJsonChunks {
+  /** @param chunks Lazily encoded pieces of one JSON document. */
+  constructor(readonly chunks: Iterable<string>) {}
+}
+
+/**
+ * Bytes of JSON text per chunk of a streamed reply (a single row may be larger). Replies up to
+ * this size are one `RawJson`, as fast as before streaming; larger ones hold one chunk at a time.
+ */
+export const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * A JSON array of rows, encoded by `encodeRow`, of at most `budget` bytes: rows stop before the
+ * one that would pass it, but the first row is always sent. A reply that fits in one chunk is a
+ * `RawJson` (sent with a Content-Length); a larger one is encoded chunk by chunk as it is sent.
+ */
 export function encodeRows(
   messages: readonly StoredMessage[],
   encodeRow: (m: StoredMessage) => string,
-): RawJson {
+  budget = Number.POSITIVE_INFINITY,
+): RawJson | RawJsonChunks {
   if (messages.length === 0) return new RawJson('[]');
-  // Appending builds a rope that is flattened once when sent; never compare it while building.
-  let text = '[';
-  for (let i = 0; i < messages.length; i++) text += (i === 0 ? '' : ',') + encodeRow(messages[i]!);
-  return new RawJson(text + ']');
+  const chunks = rowChunks(messages, encodeRow, budget);
+  const first = chunks.next();
+  if (first.done === true) return new RawJson('[]');
+  const second = chunks.next();
+  if (second.done === true) return new RawJson(first.value);
+  return new RawJsonChunks(
+    (function* () {
+      yield first.value;
+      yield second.value;
+      yield* chunks;
+    })(),
+  );
+}
+
+function* rowChunks(
+  messages: readonly StoredMessage[],
+  encodeRow: (m: StoredMessage) => string,
+  budget: number,
+): Generator<string, void> {
+  // Appending builds a rope that is flattened once when written; never compare it while building.
+  let chunk = '[';
+  let chunkBytes = 1;
+  let total = 2; // the brackets
+  for (let i = 0; i < messages.length; i++) {
+    const row = (i === 0 ? '' : ',') + encodeRow(messages[i]!);
+    const bytes = Buffer.byteLength(row);
+    if (i > 0 && total + bytes > budget) break;
+    total += bytes;
+    if (chunkBytes + bytes > CHUNK_BYTES && chunkBytes > 1) {
+      yield chunk;
+      chunk = '';
+      chunkBytes = 0;
+    }
+    chunk += row;
+    chunkBytes += bytes;
+  }
+  yield chunk + ']';
 }

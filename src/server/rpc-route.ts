@@ -14,6 +14,7 @@ import { EventoError } from '../errors.js';
 import { authenticateToken, bearerToken, TOKEN_HEADER } from './auth.js';
 import type { RouteDeps } from './create-server.js';
 import { JSON_TYPE, toEventoError } from './http-errors.js';
+import { RawJsonChunks } from './rows.js';
 import { dispatch, parseRpcCall } from './rpc.js';
 
 /** What the handler needs besides the route dependencies. */
@@ -70,7 +71,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: RpcRout
       auth,
       version: deps.version,
       connections: options.connections,
+      replyLimit: deps.replyLimit,
     });
+    if (text instanceof RawJsonChunks) return await stream(res, text.chunks);
     return send(res, 200, text, false);
   } catch (err) {
     const error = toEventoError(err);
@@ -92,9 +95,45 @@ function send(res: ServerResponse, status: number, text: string, close: boolean)
   return status;
 }
 
+/**
+ * Writes a large 200 reply chunk by chunk, each once the socket has taken the previous one, so
+ * one reply holds one chunk in memory however large it is. A client gone mid-reply just ends it.
+ */
+async function stream(res: ServerResponse, chunks: Iterable<string>): Promise<number> {
+  res.statusCode = 200;
+  res.setHeader('content-type', JSON_TYPE);
+  for (const chunk of chunks) {
+    if (res.destroyed) return 200;
+    if (!res.write(chunk)) await drained(res);
+  }
+  res.end();
+  return 200;
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+/** Fatal: invalid UTF-8 is a client mistake, not text to repair with U+FFFD. BOMs stay (and fail). */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function parseJson(body: Buffer): unknown {
+  let text: string;
   try {
-    return JSON.parse(body.toString('utf8'));
+    text = utf8.decode(body);
+  } catch {
+    throw new EventoError('INVALID_REQUEST', 'the body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     throw new EventoError('INVALID_REQUEST', 'the body is not valid JSON');
   }

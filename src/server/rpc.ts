@@ -21,7 +21,7 @@ import {
   handleStreamWrite,
 } from './methods/stream.js';
 import { handleSysHealth, handleSysVersion } from './methods/sys.js';
-import { RawJson } from './rows.js';
+import { RawJson, RawJsonChunks } from './rows.js';
 
 /** What a method handler may use. */
 export interface MethodContext {
@@ -32,6 +32,8 @@ export interface MethodContext {
   version: string;
   /** The number of open HTTP connections, for `sys.health`. */
   connections(): Promise<number>;
+  /** Bytes of rows a read reply holds at most (`ServerOptions.replyLimit`). */
+  replyLimit: number;
 }
 
 /**
@@ -72,14 +74,15 @@ export function parseRpcCall(body: unknown): RpcCall {
 }
 
 /**
- * Runs one call and returns the JSON text of its result. Throws METHOD_NOT_FOUND for an unknown
- * method, and whatever the handler throws.
+ * Runs one call and returns the JSON text of its result (as chunks to stream for a large read).
+ * Throws METHOD_NOT_FOUND for an unknown method, and whatever the handler throws.
  */
-export async function dispatch(call: RpcCall, ctx: MethodContext): Promise<string> {
+export async function dispatch(call: RpcCall, ctx: MethodContext): Promise<string | RawJsonChunks> {
   const handler = METHODS.get(call.method);
   if (handler === undefined) {
     throw new EventoError('METHOD_NOT_FOUND', `unknown method ${JSON.stringify(call.method)}`);
   }
   const result = await handler(call.args, ctx);
+  if (result instanceof RawJsonChunks) return result;
   return result instanceof RawJson ? result.text : JSON.stringify(result ?? null);
 }

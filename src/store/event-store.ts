@@ -46,6 +46,8 @@ export interface GetStreamOptions {
   globalPosition?: number;
   /** Default 1000; -1 no limit; 0 returns []; 1..10000. */
   batchSize?: number;
+  /** Size bound of the reply (see `ReadStreamOptions.maxBytes`); absent: none. */
+  maxBytes?: number;
 }
 
 export interface GetCategoryOptions {
@@ -56,6 +58,8 @@ export interface GetCategoryOptions {
   batchSize?: number;
   correlation?: string;
   consumerGroup?: ConsumerGroup;
+  /** Size bound of the reply (see `ReadStreamOptions.maxBytes`); absent: none. */
+  maxBytes?: number;
 }
 
 export interface NamespaceSummary extends NamespaceRecord {
@@ -225,6 +229,7 @@ export class EventStore {
         fromPosition,
         limit,
         ...(options.globalPosition === undefined ? {} : { fromGlobalPosition: options.globalPosition }),
+        ...sizeBound(options.maxBytes),
       }),
     );
   }
@@ -253,6 +258,7 @@ export class EventStore {
         limit,
         ...(options.correlation === undefined ? {} : { correlation: options.correlation }),
         ...(group === undefined ? {} : { consumerGroup: group }),
+        ...sizeBound(options.maxBytes),
       }),
     );
   }
@@ -389,6 +395,11 @@ class NamespaceCache {
 
 function namespaceNotFound(id: string): EventoError {
   return new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
+}
+
+/** The backend's `maxBytes` option: only a positive bound is passed on. */
+function sizeBound(maxBytes: number | undefined): { maxBytes?: number } {
+  return maxBytes !== undefined && maxBytes > 0 ? { maxBytes } : {};
 }
 
 /** `batchSize` → a limit: default 1000, -1 → null (no limit), 0 → 0, 1..10000. */

@@ -15,6 +15,11 @@
  */
 import type { ConsumerGroup } from './stream-name.js';
 
+/** The size of a message for `maxBytes`: the lengths of its `data` and `metadata` texts. */
+export function messageSize(m: StoredMessage): number {
+  return m.data.length + (m.metadata?.length ?? 0);
+}
+
 /** One stored message, as every backend returns it. */
 export interface StoredMessage {
   /** UUID, unique in the namespace. */
@@ -88,6 +93,12 @@ export interface ReadStreamOptions {
   fromGlobalPosition?: number;
   /** Maximum number of messages in total; null means no limit. Always ≥ 1 when not null. */
   limit: number | null;
+  /**
+   * Size bound: stop before the message that would bring the total length of the returned
+   * messages' `data` and `metadata` (in UTF-16 code units, ≤ their UTF-8 bytes) above this. The
+   * first message is always returned, however large. Absent: no size bound.
+   */
+  maxBytes?: number;
 }
 
 export interface ReadCategoryOptions {
@@ -95,6 +106,12 @@ export interface ReadCategoryOptions {
   fromGlobalPosition: number;
   /** Maximum number of messages in total; null means no limit. Always ≥ 1 when not null. */
   limit: number | null;
+  /**
+   * Size bound: stop before the message that would bring the total length of the returned
+   * messages' `data` and `metadata` (in UTF-16 code units, ≤ their UTF-8 bytes) above this. The
+   * first message is always returned, however large. Absent: no size bound.
+   */
+  maxBytes?: number;
   /** Keep messages whose `metadata.correlationStreamName` has this category. */
   correlation?: string;
   /** Keep messages of streams owned by this consumer group member (stream-name.ts rule). */

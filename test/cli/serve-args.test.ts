@@ -28,6 +28,11 @@ describe('parseServeArgs', () => {
       logLevel: 'info',
       bodyLimit: 16 * 1024 * 1024,
       shutdownTimeout: 10_000,
+      replyLimit: 16 * 1024 * 1024,
+      headersTimeout: 10_000,
+      keepAliveTimeout: 5_000,
+      bodyTimeout: 60_000,
+      maxConnections: 4096,
     });
   });
 
@@ -41,6 +46,11 @@ describe('parseServeArgs', () => {
       EVENTODB_LOG_LEVEL: 'warn',
       EVENTODB_BODY_LIMIT: '1024',
       EVENTODB_SHUTDOWN_TIMEOUT: '500',
+      EVENTODB_REPLY_LIMIT: '2048',
+      EVENTODB_HEADER_TIMEOUT: '1000',
+      EVENTODB_KEEP_ALIVE_TIMEOUT: '0',
+      EVENTODB_BODY_TIMEOUT: '3000',
+      EVENTODB_MAX_CONNECTIONS: '100',
     });
     expect(config).toEqual({
       port: 9000,
@@ -52,6 +62,11 @@ describe('parseServeArgs', () => {
       logLevel: 'warn',
       bodyLimit: 1024,
       shutdownTimeout: 500,
+      replyLimit: 2048,
+      headersTimeout: 1000,
+      keepAliveTimeout: 0,
+      bodyTimeout: 3000,
+      maxConnections: 100,
     });
   });
 
@@ -80,6 +95,9 @@ describe('parseServeArgs', () => {
     [['--port', '65536']],
     [['--port', 'http']],
     [['--body-limit', '0']],
+    [['--reply-limit', '0']],
+    [['--max-connections', '0']],
+    [['--header-timeout', '-1']],
     [['--log-level', 'verbose']],
     [['--host', '']],
     [['--unknown']],

@@ -13,6 +13,7 @@ import { lastVersionConformance } from './last-version.js';
 import { listingConformance } from './listing.js';
 import { namespacesConformance } from './namespaces.js';
 import { readCategoryConformance } from './read-category.js';
+import { readSizeConformance } from './read-size.js';
 import { readStreamConformance } from './read-stream.js';
 import { writeConformance } from './write.js';
 
@@ -38,6 +39,7 @@ export function runStoreConformance(opts: ConformanceOptions): void {
     describe('write', () => writeConformance(opts));
     describe('read stream', () => readStreamConformance(opts));
     describe('read category', () => readCategoryConformance(opts));
+    describe('size-bounded reads', () => readSizeConformance(opts));
     describe('last message and version', () => lastVersionConformance(opts));
     describe('namespaces', () => namespacesConformance(opts));
     describe('listing', () => listingConformance(opts));

@@ -100,6 +100,46 @@ export const SERVE_FLAGS = {
     valueName: 'bytes',
     description: 'Largest accepted request body (and import line), in bytes.',
   },
+  'reply-limit': {
+    type: 'number',
+    env: 'EVENTODB_REPLY_LIMIT',
+    default: 16 * 1024 * 1024,
+    min: 1,
+    valueName: 'bytes',
+    description: 'Largest stream.get/category.get reply, in bytes (at least one message is always sent).',
+  },
+  'header-timeout': {
+    type: 'number',
+    env: 'EVENTODB_HEADER_TIMEOUT',
+    default: 10_000,
+    min: 0,
+    valueName: 'ms',
+    description: 'A connection must send complete request headers within this (0: no limit).',
+  },
+  'keep-alive-timeout': {
+    type: 'number',
+    env: 'EVENTODB_KEEP_ALIVE_TIMEOUT',
+    default: 5_000,
+    min: 0,
+    valueName: 'ms',
+    description: 'An idle keep-alive connection is closed after this (0: never).',
+  },
+  'body-timeout': {
+    type: 'number',
+    env: 'EVENTODB_BODY_TIMEOUT',
+    default: 60_000,
+    min: 0,
+    valueName: 'ms',
+    description: 'A request body that sends no byte for this long is cut off (0: no limit).',
+  },
+  'max-connections': {
+    type: 'number',
+    env: 'EVENTODB_MAX_CONNECTIONS',
+    default: 4096,
+    min: 1,
+    valueName: 'n',
+    description: 'Open connections served; more are answered 503 TOO_MANY_CONNECTIONS and closed.',
+  },
 } as const satisfies FlagTable;
 
 /** The validated configuration of `eventodb serve`. */
@@ -117,6 +157,16 @@ export interface ServeConfig {
   bodyLimit: number;
   /** Milliseconds in-flight requests get after SIGTERM/SIGINT. */
   shutdownTimeout: number;
+  /** Bytes of rows a read reply holds at most. */
+  replyLimit: number;
+  /** Milliseconds for complete request headers (0: none). */
+  headersTimeout: number;
+  /** Milliseconds an idle keep-alive connection stays open (0: no limit). */
+  keepAliveTimeout: number;
+  /** Milliseconds a request body may send nothing (0: no limit). */
+  bodyTimeout: number;
+  /** Open connections served normally. */
+  maxConnections: number;
 }
 
 /**
@@ -144,6 +194,11 @@ export function parseServeArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     logLevel: values['log-level'] as LogLevel,
     bodyLimit: values['body-limit'],
     shutdownTimeout: values['shutdown-timeout'],
+    replyLimit: values['reply-limit'],
+    headersTimeout: values['header-timeout'],
+    keepAliveTimeout: values['keep-alive-timeout'],
+    bodyTimeout: values['body-timeout'],
+    maxConnections: values['max-connections'],
   };
 }
 
@@ -176,6 +231,11 @@ export async function runServe(config: ServeConfig, io: CliIo): Promise<void> {
       store,
       testMode: config.testMode,
       bodyLimit: config.bodyLimit,
+      replyLimit: config.replyLimit,
+      headersTimeout: config.headersTimeout,
+      keepAliveTimeout: config.keepAliveTimeout,
+      bodyTimeout: config.bodyTimeout,
+      maxConnections: config.maxConnections,
       logger,
       version: VERSION,
     });

@@ -1,17 +1,21 @@
 /** `category.get` (contract §6): reads the caller's own namespace. */
 import { parseCategoryGetArgs } from '../params.js';
-import { encodeCategoryRow, encodeRows, type RawJson } from '../rows.js';
+import { encodeCategoryRow, encodeRows, type RawJson, type RawJsonChunks } from '../rows.js';
 import type { MethodContext } from '../rpc.js';
 
 /**
  * `category.get(categoryName, {position?=1, globalPosition?, batchSize?=1000, correlation?,
- * consumerGroup?: {member, size}})` → rows in global order. `''` reads every message of the
- * namespace; a name containing `-` returns `[]`.
+ * consumerGroup?: {member, size}})` → rows in global order, at most `ctx.replyLimit` bytes of them
+ * (at least one). `''` reads every message of the namespace; a name containing `-` returns `[]`.
  */
-export async function handleCategoryGet(args: readonly unknown[], ctx: MethodContext): Promise<RawJson> {
+export async function handleCategoryGet(
+  args: readonly unknown[],
+  ctx: MethodContext,
+): Promise<RawJson | RawJsonChunks> {
   const { categoryName, options } = parseCategoryGetArgs(args);
-  return encodeRows(
-    await ctx.store.getCategory(ctx.auth.namespace, categoryName, options),
-    encodeCategoryRow,
-  );
+  const messages = await ctx.store.getCategory(ctx.auth.namespace, categoryName, {
+    ...options,
+    maxBytes: ctx.replyLimit,
+  });
+  return encodeRows(messages, encodeCategoryRow, ctx.replyLimit);
 }

@@ -6,7 +6,7 @@ import {
   parseStreamVersionArgs,
   parseStreamWriteArgs,
 } from '../params.js';
-import { encodeRows, encodeStreamRow, RawJson } from '../rows.js';
+import { encodeRows, encodeStreamRow, RawJson, type RawJsonChunks } from '../rows.js';
 import type { MethodContext } from '../rpc.js';
 
 /**
@@ -27,11 +27,18 @@ export async function handleStreamWrite(args: readonly unknown[], ctx: MethodCon
 
 /**
  * `stream.get(streamName, {position?=0, globalPosition?, batchSize?=1000})` → rows in position
- * order; `[]` for a category name.
+ * order, at most `ctx.replyLimit` bytes of them (at least one); `[]` for a category name.
  */
-export async function handleStreamGet(args: readonly unknown[], ctx: MethodContext): Promise<RawJson> {
+export async function handleStreamGet(
+  args: readonly unknown[],
+  ctx: MethodContext,
+): Promise<RawJson | RawJsonChunks> {
   const { streamName, options } = parseStreamGetArgs(args);
-  return encodeRows(await ctx.store.getStream(ctx.auth.namespace, streamName, options), encodeStreamRow);
+  const messages = await ctx.store.getStream(ctx.auth.namespace, streamName, {
+    ...options,
+    maxBytes: ctx.replyLimit,
+  });
+  return encodeRows(messages, encodeStreamRow, ctx.replyLimit);
 }
 
 /** `stream.last(streamName, {type?})` → the last row (of that type), or null. */

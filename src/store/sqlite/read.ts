@@ -1,12 +1,13 @@
 /** Reads: paged in global or stream order, each page one short statement (no open cursors). */
-import type {
-  CategorySummary,
-  ListStreamsOptions,
-  NamespaceStats,
-  ReadCategoryOptions,
-  ReadStreamOptions,
-  StoredMessage,
-  StreamSummary,
+import {
+  messageSize,
+  type CategorySummary,
+  type ListStreamsOptions,
+  type NamespaceStats,
+  type ReadCategoryOptions,
+  type ReadStreamOptions,
+  type StoredMessage,
+  type StreamSummary,
 } from '../store.js';
 import type { NamespaceDb } from './namespace.js';
 
@@ -30,10 +31,13 @@ const toMessage = (r: MessageRow): StoredMessage => ({
 function messages(
   h: NamespaceDb,
   sql: string,
-): { all: (...args: unknown[]) => StoredMessage[]; get: (...args: unknown[]) => StoredMessage | null } {
+): {
+  iterate: (...args: unknown[]) => IterableIterator<MessageRow>;
+  get: (...args: unknown[]) => StoredMessage | null;
+} {
   const stmt = h.statement(sql).raw(true);
   return {
-    all: (...args) => (stmt.all(...args) as MessageRow[]).map(toMessage),
+    iterate: (...args) => stmt.iterate(...args) as IterableIterator<MessageRow>,
     get: (...args) => {
       const row = stmt.get(...args) as MessageRow | undefined;
       return row === undefined ? null : toMessage(row);
@@ -44,23 +48,57 @@ function messages(
 /** Rows per statement. */
 export const PAGE_SIZE = 1000;
 
-/** Pages of `fetch(from, n)` until `limit` rows or the end; `next` gives the following `from`. */
-async function* paged(
-  fetch: (from: number, n: number) => StoredMessage[],
-  from: number,
-  limit: number | null,
-  next: (last: StoredMessage) => number,
-): AsyncGenerator<StoredMessage[]> {
-  let left = limit ?? Number.POSITIVE_INFINITY;
+/**
+ * Bytes (`messageSize`) per page: a page ends after the row that reaches this, so a read of large
+ * messages holds about this much at a time (1000 rows of 15 MB would otherwise be read at once).
+ */
+export const PAGE_BYTES = 8 * 1024 * 1024;
+
+/** What `paged` reads and where it stops. */
+interface PagedRead {
+  /** Up to `n` rows from `from` on, in order. */
+  fetch: (from: number, n: number) => IterableIterator<MessageRow>;
+  from: number;
+  limit: number | null;
+  maxBytes: number | undefined;
+  /** The `from` that follows a message. */
+  next: (last: StoredMessage) => number;
+}
+
+/**
+ * Pages until `limit` rows, `maxBytes` or the end. Rows are stepped through (not `.all()`), so a
+ * page stops at PAGE_BYTES or at the size bound without reading further rows; the statement is
+ * finished before each yield (better-sqlite3 allows no other statement while one iterates).
+ */
+async function* paged(read: PagedRead): AsyncGenerator<StoredMessage[]> {
+  let left = read.limit ?? Number.POSITIVE_INFINITY;
+  let budget = read.maxBytes ?? Number.POSITIVE_INFINITY;
+  let from = read.from;
+  let first = true;
   while (left > 0) {
     const n = Math.min(left, PAGE_SIZE);
-    const page = fetch(from, n);
+    const page: StoredMessage[] = [];
+    let pageBytes = 0;
+    let full = false;
+    for (const row of read.fetch(from, n)) {
+      const m = toMessage(row);
+      const size = messageSize(m);
+      if (!first && size > budget) {
+        full = true;
+        break;
+      }
+      first = false;
+      page.push(m);
+      budget -= size;
+      pageBytes += size;
+      if (pageBytes >= PAGE_BYTES) break;
+    }
     const last = page.at(-1);
     if (last === undefined) return;
     left -= page.length;
-    from = next(last);
+    from = read.next(last);
     yield page;
-    if (page.length < n) return;
+    if (full || (page.length < n && pageBytes < PAGE_BYTES)) return;
   }
 }
 
@@ -74,15 +112,17 @@ export function readStream(
       h,
       `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND global_position >= ? ORDER BY global_position LIMIT ?`,
     );
-    const fetch = (from: number, n: number) => stmt.all(streamName, from, n);
-    return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
+    const fetch = (from: number, n: number) => stmt.iterate(streamName, from, n);
+    const next = (m: StoredMessage) => m.globalPosition + 1;
+    return paged({ fetch, from: o.fromGlobalPosition, limit: o.limit, maxBytes: o.maxBytes, next });
   }
   const stmt = messages(
     h,
     `SELECT ${COLUMNS} FROM messages WHERE stream_name = ? AND position >= ? ORDER BY position LIMIT ?`,
   );
-  const fetch = (from: number, n: number) => stmt.all(streamName, from, n);
-  return paged(fetch, o.fromPosition, o.limit, (m) => m.position + 1);
+  const fetch = (from: number, n: number) => stmt.iterate(streamName, from, n);
+  const next = (m: StoredMessage) => m.position + 1;
+  return paged({ fetch, from: o.fromPosition, limit: o.limit, maxBytes: o.maxBytes, next });
 }
 
 const CORRELATION_CATEGORY = `(SELECT CASE WHEN instr(c, '-') > 0 THEN substr(c, 1, instr(c, '-') - 1) ELSE c END
@@ -109,8 +149,9 @@ export function readCategory(
   const tail: (string | number)[] = [];
   if (o.correlation !== undefined) tail.push(o.correlation);
   if (o.consumerGroup !== undefined) tail.push(o.consumerGroup.size, o.consumerGroup.member);
-  const fetch = (from: number, n: number) => stmt.all(...args, from, ...tail, n);
-  return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
+  const fetch = (from: number, n: number) => stmt.iterate(...args, from, ...tail, n);
+  const next = (m: StoredMessage) => m.globalPosition + 1;
+  return paged({ fetch, from: o.fromGlobalPosition, limit: o.limit, maxBytes: o.maxBytes, next });
 }
 
 export function lastMessage(h: NamespaceDb, streamName: string, type?: string): StoredMessage | null {
