@@ -123,9 +123,12 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   // /import (contract §8) and /subscribe (§7), each in its own context.
   await app.register((scope) => registerImportRoute(scope, deps));
   const hub = new SubscriptionHub(options.store, options.subscriptions);
-  const limits = options.subscriptions?.limits;
+  const subscriberLimits = options.subscriptions?.limits;
   await app.register((scope) =>
-    registerSubscribeRoute(scope, deps, { hub, ...(limits === undefined ? {} : { limits }) }),
+    registerSubscribeRoute(scope, deps, {
+      hub,
+      ...(subscriberLimits === undefined ? {} : { limits: subscriberLimits }),
+    }),
   );
   // Open subscriptions would hold the server open: end them as closing begins.
   app.addHook('preClose', (done) => {
