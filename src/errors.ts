@@ -38,6 +38,21 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Codes the CLI puts in its own error messages and exit-1 failures; no server sends them
+ * (docs/errors.md, "CLI-only error codes", is checked against this table by a test).
+ */
+export const CLI_ERROR_CODES = {
+  NETWORK: 'The server could not be reached, or the connection failed (retried first where safe).',
+  INPUT_ERROR:
+    'Import: the input cannot be read: a missing file, a directory, not gzip although `--gzip` was given, corrupt or truncated gzip.',
+  IMPORT_INCOMPLETE:
+    'Import: the progress stream ended (connection lost, server stopped) without `done` or an error event.',
+  INTERRUPTED: 'The user stopped the command (SIGINT/SIGTERM).',
+} as const satisfies Record<string, string>;
+
+export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
+
 export type ErrorDetails = Record<string, unknown>;
 
 /** The error every layer throws; the server turns it into `{"error":{code,message,details}}`. */

@@ -3,6 +3,7 @@
  * `CliIo` from the process, tests build one from in-memory streams.
  */
 import type { Readable, Writable } from 'node:stream';
+import { CLI_ERROR_CODES } from '../errors.js';
 
 /** Streams, environment and the stop signal handed to every command's `run`. */
 export interface CliIo {
@@ -52,14 +53,26 @@ export function isColorEnabled(io: CliIo): boolean {
   return io.isStderrTTY && (noColor === undefined || noColor === '');
 }
 
-/** A one-line description of an error for stderr, with its cause when it adds something. */
+/**
+ * A one-line description of an error for stderr: `CODE: message` for a CLI-only code, and its
+ * cause in parentheses only when that adds something (not a repeat of the message, not the
+ * generic text of an abort).
+ */
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const isCliCode = typeof code === 'string' && Object.hasOwn(CLI_ERROR_CODES, code);
+  const message = isCliCode && !err.message.startsWith(`${code}:`) ? `${code}: ${err.message}` : err.message;
   const cause: unknown = err.cause;
-  if (cause instanceof Error && cause.message !== '' && cause.message !== err.message) {
-    return `${err.message} (${cause.message})`;
+  if (
+    cause instanceof Error &&
+    cause.message !== '' &&
+    cause.name !== 'AbortError' &&
+    !message.includes(cause.message)
+  ) {
+    return `${message} (${cause.message})`;
   }
-  return err.message;
+  return message;
 }
 
 /** Resolves when `signal` aborts (at once if it already has). */

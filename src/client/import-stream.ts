@@ -1,13 +1,17 @@
 /**
  * Streams NDJSON to `POST /import` and reads the server's progress events while still uploading
  * (node:http gives a full-duplex request: the reply arrives as soon as the server authorizes).
- * The upload is piped with backpressure, so memory stays flat whatever the input size.
+ * The upload is piped with backpressure, so memory stays flat whatever the input size. When the
+ * body itself fails (a file that cannot be read, corrupt gzip), that is the error reported
+ * (INPUT_ERROR), not the broken connection it causes.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { describe, errorOfReply, RpcError } from './rpc.js';
+import type { CliErrorCode } from '../errors.js';
+import { endpointUrl } from './endpoint.js';
+import { describe, errorOfReply, networkError } from './rpc.js';
 
 export interface ImportProgress {
   imported: number;
@@ -15,9 +19,10 @@ export interface ImportProgress {
 }
 
 export interface ImportStreamOptions {
+  /** Base URL; a path in it is kept (see endpoint.ts). */
   url: string;
   token: string;
-  /** The NDJSON bytes (already decompressed). */
+  /** The NDJSON bytes (already decompressed); its error message becomes INPUT_ERROR's. */
   body: Readable;
   /** Clear the namespace in the first batch's transaction. */
   force?: boolean;
@@ -36,7 +41,7 @@ export interface ImportSummary {
 /** The import stopped; `committed` tells what the server had stored by then. */
 export class ImportError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: CliErrorCode | (string & {}),
     message: string,
     readonly committed: ImportProgress,
     readonly line: number | null,
@@ -51,9 +56,13 @@ type ImportEvent =
   | { done: true; imported: number; elapsed: string }
   | { error: string; message: string; line?: number };
 
-/** Uploads `body` and resolves with the server's summary. Throws `ImportError` or `RpcError`. */
+/**
+ * Uploads `body` and resolves with the server's summary. Throws `ImportError` (a server error
+ * event, INPUT_ERROR, INTERRUPTED, IMPORT_INCOMPLETE) or `RpcError` (NETWORK, an HTTP error).
+ */
 export async function importStream(options: ImportStreamOptions): Promise<ImportSummary> {
-  const target = new URL(`/import${options.force === true ? '?force=true' : ''}`, options.url);
+  const target = endpointUrl(options.url, 'import');
+  if (options.force === true) target.search = '?force=true';
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const req = send(target, {
     method: 'POST',
@@ -64,21 +73,34 @@ export async function importStream(options: ImportStreamOptions): Promise<Import
     req.once('response', resolve);
     req.once('error', reject);
   });
-  const upload = pipeline(options.body, req);
-  upload.catch(() => undefined); // reported through the reply, or below if the reply never came
+  let inputError: unknown;
+  options.body.once('error', (err) => (inputError ??= err));
+  // Settles once the body is fully sent or the pipe broke (the body's or the request's error).
+  const uploaded = pipeline(options.body, req).then(
+    () => undefined,
+    () => undefined,
+  );
+  /** `err`, unless the input failed first: then that is the story to tell. */
+  const failure = async (err: unknown): Promise<unknown> => {
+    await uploaded;
+    if (inputError === undefined) return err;
+    const code: CliErrorCode = 'INPUT_ERROR';
+    return new ImportError(code, describe(inputError), { ...committed }, null);
+  };
   let res: IncomingMessage;
   try {
     res = await reply;
   } catch (err) {
-    await upload.catch((uploadErr: unknown) => {
-      if (isInputError(uploadErr)) throw uploadErr;
-    });
-    if (!wasConnected(err)) throw new RpcError('NETWORK', describe(err), 0);
+    // Reaching the server failed: nothing can have been committed.
+    if (!wasConnected(err)) throw await failure(networkError(err));
     // The upload may have gone out and batches committed before the connection failed.
-    throw ended(`the connection failed before the server answered: ${describe(err)}`, committed);
+    throw await failure(
+      ended(`the connection failed before the server answered: ${describe(err)}`, committed),
+    );
   }
   const interrupt = (): void => {
-    res.destroy(new ImportError('INTERRUPTED', 'interrupted', { ...committed }, null));
+    const code: CliErrorCode = 'INTERRUPTED';
+    res.destroy(new ImportError(code, 'stopped by a signal', { ...committed }, null));
   };
   options.signal?.addEventListener('abort', interrupt, { once: true });
   try {
@@ -87,13 +109,9 @@ export async function importStream(options: ImportStreamOptions): Promise<Import
   } catch (err) {
     options.body.destroy();
     req.destroy();
-    throw err;
+    throw await failure(err);
   } finally {
     options.signal?.removeEventListener('abort', interrupt);
-    // If the input itself failed (a bad gzip file, say), that is the story to tell.
-    await upload.catch((uploadErr: unknown) => {
-      if (isInputError(uploadErr)) throw uploadErr;
-    });
   }
 }
 
@@ -138,7 +156,8 @@ async function readEvents(
 }
 
 function ended(reason: string, committed: ImportProgress): ImportError {
-  return new ImportError('IMPORT_INCOMPLETE', reason, { ...committed }, null);
+  const code: CliErrorCode = 'IMPORT_INCOMPLETE';
+  return new ImportError(code, reason, { ...committed }, null);
 }
 
 function parseEvent(block: string): ImportEvent | null {
@@ -154,10 +173,4 @@ function parseEvent(block: string): ImportEvent | null {
 function wasConnected(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(String(code));
-}
-
-/** Errors of reading or decompressing the input, as opposed to the connection. */
-function isInputError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('Z_') || code === 'ENOENT' || code === 'EISDIR');
 }

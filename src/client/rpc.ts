@@ -6,9 +6,11 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { CliErrorCode } from '../errors.js';
+import { endpointUrl } from './endpoint.js';
 
 export interface RpcClientOptions {
-  /** Base URL, e.g. `http://localhost:8080`. */
+  /** Base URL, e.g. `http://localhost:8080`; a path in it is kept (`http://proxy/eventodb`). */
   url: string;
   token?: string;
   /** Retries after the first attempt for transient failures; default 5. */
@@ -32,7 +34,7 @@ export class RpcError extends Error {
 
   /** Worth retrying: the server could not be reached or failed on its side. */
   get isTransient(): boolean {
-    return this.code === 'NETWORK' || this.status >= 500;
+    return this.status === 0 || this.status >= 500;
   }
 }
 
@@ -43,7 +45,7 @@ export class RpcClient {
 
   constructor(options: RpcClientOptions) {
     this.#options = options;
-    this.#endpoint = new URL('/rpc', options.url);
+    this.#endpoint = endpointUrl(options.url, 'rpc');
     const isHttps = this.#endpoint.protocol === 'https:';
     this.#agent = isHttps ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
   }
@@ -65,7 +67,7 @@ export class RpcClient {
       try {
         return await this.#once(method, args);
       } catch (err) {
-        const rpcErr = err instanceof RpcError ? err : new RpcError('NETWORK', describe(err), 0);
+        const rpcErr = err instanceof RpcError ? err : networkError(err);
         if (!rpcErr.isTransient || attempt >= retries) throw rpcErr;
         this.#options.onRetry?.(attempt + 1, rpcErr.message);
         const delay = Math.min(5000, (this.#options.backoffMs ?? 200) * 2 ** attempt);
@@ -94,6 +96,12 @@ export class RpcClient {
     if (status >= 200 && status < 300) return reply;
     throw errorOfReply(status, reply.toString('utf8'));
   }
+}
+
+/** A failure to reach the server or to finish an exchange with it. */
+export function networkError(err: unknown): RpcError {
+  const code: CliErrorCode = 'NETWORK';
+  return new RpcError(code, describe(err), 0);
 }
 
 /** The `RpcError` of a non-2xx reply carrying `{"error":{code,message}}` (or not). */

@@ -7,22 +7,23 @@
  * | field  | meaning                                   | rule on import                  |
  * |--------|-------------------------------------------|---------------------------------|
  * | id     | message UUID                              | a UUID                          |
- * | stream | full stream name                          | non-empty string                |
- * | type   | message type                              | non-empty string                |
+ * | stream | full stream name                          | non-empty, no lone surrogate    |
+ * | type   | message type                              | non-empty, no lone surrogate    |
  * | pos    | stream position                           | integer ≥ 0                     |
  * | gpos   | global position (preserved on import)     | integer ≥ 1                     |
- * | data   | payload                                   | a JSON object                   |
- * | meta   | metadata                                  | an object or null (absent=null) |
- * | time   | RFC 3339 UTC, microseconds, zeros trimmed | RFC 3339 (any offset)           |
+ * | data   | payload                                   | a JSON object, ≤ 100 levels deep|
+ * | meta   | metadata                                  | same, or null (absent = null)   |
+ * | time   | RFC 3339 UTC, microseconds, zeros trimmed | RFC 3339 (any offset), UTC year |
+ * |        |                                           | 0001–9999 (see store/time.ts)   |
  *
- * A line that is not JSON is INVALID_JSON; a field missing or of the wrong type or range is
- * INVALID_RECORD. Export writes `time` exactly as the server formats it, so export → import →
+ * A line that is not JSON (or not UTF-8, see read.ts) is INVALID_JSON; a field missing or of the
+ * wrong type or range is INVALID_RECORD. Export writes `time` exactly as the server formats it, so export → import →
  * export is byte-identical.
  */
 import { EventoError } from '../errors.js';
 import type { StoredMessage } from '../store/store.js';
 import { parseTime } from '../store/time.js';
-import { isUuid } from '../store/validate.js';
+import { exceedsJsonDepth, isNameText, isUuid, MAX_JSON_DEPTH } from '../store/validate.js';
 
 export interface ExportRecord {
   id: string;
@@ -51,14 +52,21 @@ export function parseRecordLine(line: string): StoredMessage {
   if (!isObject(value)) throw invalid('record must be a JSON object');
   const { id, stream, type, pos, gpos, data, meta, time } = value;
   if (typeof id !== 'string' || !isUuid(id)) throw invalid('id must be a UUID');
-  if (typeof stream !== 'string' || stream === '') throw invalid('stream must be a non-empty string');
-  if (typeof type !== 'string' || type === '') throw invalid('type must be a non-empty string');
+  if (typeof stream !== 'string' || !isNameText(stream)) {
+    throw invalid('stream must be a non-empty string of valid Unicode');
+  }
+  if (typeof type !== 'string' || !isNameText(type)) {
+    throw invalid('type must be a non-empty string of valid Unicode');
+  }
   if (!Number.isSafeInteger(pos) || (pos as number) < 0) throw invalid('pos must be an integer ≥ 0');
   if (!Number.isSafeInteger(gpos) || (gpos as number) < 1) throw invalid('gpos must be an integer ≥ 1');
   if (!isObject(data)) throw invalid('data must be a JSON object');
   if (meta !== undefined && meta !== null && !isObject(meta)) throw invalid('meta must be an object or null');
+  // Before JSON.stringify below, which overflows the stack on deep values. ~150 ns a record (2%).
+  if (exceedsJsonDepth(data)) throw invalid(`data nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (exceedsJsonDepth(meta)) throw invalid(`meta nests deeper than ${MAX_JSON_DEPTH} levels`);
   const micros = typeof time === 'string' ? parseTime(time) : null;
-  if (micros === null) throw invalid('time must be an RFC 3339 timestamp');
+  if (micros === null) throw invalid('time must be an RFC 3339 time from 0001 to 9999 UTC');
   return {
     id: id.toLowerCase(),
     streamName: stream,

@@ -15,7 +15,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { EventoError, PositionExistsError, isEventoError } from '../errors.js';
-import { LineTooLongError, splitLines } from '../ndjson/read.js';
+import { LineReadError, splitLines } from '../ndjson/read.js';
 import { parseRecordLine } from '../ndjson/record.js';
 import type { EventStore } from '../store/event-store.js';
 import type { StoredMessage } from '../store/store.js';
@@ -139,7 +139,7 @@ class ImportRun {
   }
 
   #failure(err: unknown): Outcome {
-    if (err instanceof LineTooLongError) return { error: err, line: err.line };
+    if (err instanceof LineReadError) return { error: err, line: err.line };
     if (err instanceof LineError) return { error: err.error, line: err.line };
     if (err instanceof PositionExistsError) return { error: err, line: this.#lines[err.index] ?? 0 };
     const error = isEventoError(err)

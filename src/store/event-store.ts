@@ -19,7 +19,15 @@ import type {
 import { isCategory, type ConsumerGroup } from './stream-name.js';
 import { nowMicros } from './time.js';
 import { uuidv7 } from './uuid.js';
-import { assertNamespaceId, assertStreamName, isUuid } from './validate.js';
+import {
+  assertImportable,
+  assertJsonDepth,
+  assertMessageType,
+  assertNamespaceId,
+  assertStreamName,
+  assertWellFormed,
+  isUuid,
+} from './validate.js';
 
 /** Largest `batchSize` a read accepts (-1 means no limit). */
 export const MAX_BATCH_SIZE = 10_000;
@@ -182,8 +190,9 @@ export class EventStore {
   }
 
   /**
-   * Appends a message. Throws INVALID_REQUEST (empty name or type, bad id, bad expectedVersion),
-   * STREAM_VERSION_CONFLICT, DUPLICATE_MESSAGE_ID.
+   * Appends a message. Throws INVALID_REQUEST (empty or ill-formed name or type, data or metadata
+   * nested deeper than MAX_JSON_DEPTH, bad id, bad expectedVersion), STREAM_VERSION_CONFLICT,
+   * DUPLICATE_MESSAGE_ID.
    */
   async writeMessage(
     ns: string,
@@ -192,7 +201,9 @@ export class EventStore {
     options: WriteMessageOptions = {},
   ): Promise<WriteResult> {
     assertStreamName(streamName);
-    if (message.type.length === 0) throw invalidRequest('message type must be a non-empty string');
+    assertMessageType(message.type);
+    assertJsonDepth(message.data, 'data');
+    if (message.metadata != null) assertJsonDepth(message.metadata, 'metadata');
     if (options.id !== undefined && !isUuid(options.id)) throw invalidRequest('id must be a UUID');
     const ev = options.expectedVersion;
     if (ev !== undefined && (!Number.isSafeInteger(ev) || ev < -1)) {
@@ -236,6 +247,8 @@ export class EventStore {
 
   /** One page of a category in global order (`category.get`); '' reads the whole namespace. */
   async getCategory(ns: string, name: string, options: GetCategoryOptions = {}): Promise<StoredMessage[]> {
+    assertWellFormed(name, 'categoryName');
+    assertWellFormed(options.correlation, 'correlation');
     const limit = batchLimit(options.batchSize);
     if (limit === 0 || (name !== '' && !isCategory(name))) return [];
     const group = options.consumerGroup;
@@ -277,6 +290,7 @@ export class EventStore {
 
   async lastMessage(ns: string, streamName: string, type?: string): Promise<StoredMessage | null> {
     assertStreamName(streamName);
+    assertWellFormed(type, 'type');
     return this.#call(() => this.#backend.lastMessage(ns, streamName, type));
   }
 
@@ -286,6 +300,8 @@ export class EventStore {
   }
 
   async listStreams(ns: string, input: ListStreamsInput = {}): Promise<StreamSummary[]> {
+    assertWellFormed(input.prefix, 'prefix');
+    assertWellFormed(input.cursor, 'cursor');
     const limit = input.limit ?? 100;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
       throw invalidRequest('limit must be an integer from 1 to 1000');
@@ -305,13 +321,16 @@ export class EventStore {
 
   /**
    * Stores validated records with their explicit positions in one transaction. Throws
-   * POSITION_EXISTS (`PositionExistsError` with the record's index) or IMPORT_FAILED.
+   * INVALID_RECORD (an empty or ill-formed stream or type, a time out of range: see
+   * `assertImportable`), POSITION_EXISTS (`PositionExistsError` with the record's index) or
+   * IMPORT_FAILED.
    */
   async importBatch(
     ns: string,
     messages: readonly StoredMessage[],
     options: ImportOptions = {},
   ): Promise<void> {
+    assertImportable(messages);
     await this.#call(() => this.#backend.importBatch(ns, messages, options), 'IMPORT_FAILED');
     if (this.#listeners.size > 0 && messages.length > 0) {
       this.#emit({

@@ -5,6 +5,7 @@ import type { PositionClash } from '../../src/errors.js';
 import type { ImportOptions, StoredMessage } from '../../src/store/store.js';
 import { BASE_TIME, canonical, createNamespace, gposOf, record, rejectionOf, useStore } from './helpers.js';
 import type { ConformanceOptions } from './suite.js';
+import { END_TIME, MIN_TIME } from '../../src/store/time.js';
 
 const sample = (): StoredMessage[] => [
   record({ streamName: 'acct-1', position: 0, globalPosition: 47 }),
@@ -199,6 +200,41 @@ export function importBatchConformance(opts: ConformanceOptions): void {
     expect(stored.map(canonical)).toEqual(batch.map(canonical));
     expect(gposOf(stored)).toEqual([1, 2, 3, 4]);
     expect(stored.map((m) => m.time)).toEqual(batch.map((m) => m.time));
+  });
+
+  it('refuses a time outside 0001-9999 UTC, or not whole microseconds, with INVALID_RECORD', async () => {
+    const ns = await createNamespace(h.store);
+    for (const time of [MIN_TIME - 1_000_000, END_TIME, END_TIME + 1e9, 1.5, Number.NaN]) {
+      const batch = [
+        record({ streamName: 't-1', position: 0, globalPosition: 1 }),
+        record({ streamName: 't-1', position: 1, globalPosition: 2, time }),
+      ];
+      const err = await rejectionOf(h.store.importBatch(ns, batch));
+      expect([err.code, err.details]).toEqual(['INVALID_RECORD', { index: 1 }]);
+    }
+    expect(await h.store.getCategory(ns, '')).toEqual([]);
+  });
+
+  it('stores the first and last times of the range exactly', async () => {
+    const ns = await createNamespace(h.store);
+    const batch = [
+      record({ streamName: 'edge-1', position: 0, globalPosition: 1, time: MIN_TIME }),
+      record({ streamName: 'edge-1', position: 1, globalPosition: 2, time: END_TIME - 32 }),
+    ];
+    await h.store.importBatch(ns, batch);
+    expect((await h.store.getStream(ns, 'edge-1')).map((m) => m.time)).toEqual([MIN_TIME, END_TIME - 32]);
+  });
+
+  it('refuses a stream name or type with a lone surrogate with INVALID_RECORD', async () => {
+    const ns = await createNamespace(h.store);
+    for (const [streamName, type] of [
+      ['acct-\ud800', 'T'],
+      ['acct-1', 'T\udc00'],
+    ]) {
+      const batch = [record({ streamName: streamName ?? '', type, position: 0, globalPosition: 1 })];
+      expect((await rejectionOf(h.store.importBatch(ns, batch))).code).toBe('INVALID_RECORD');
+    }
+    expect(await h.store.getCategory(ns, '')).toEqual([]);
   });
 
   it('accepts an empty batch and stores nothing', async () => {

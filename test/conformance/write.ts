@@ -2,7 +2,8 @@
 import { expect, it } from 'vitest';
 import { StreamVersionConflictError } from '../../src/errors.js';
 import { nowMicros } from '../../src/store/time.js';
-import { isUuid } from '../../src/store/validate.js';
+import type { JsonObject } from '../../src/store/event-store.js';
+import { isUuid, MAX_JSON_DEPTH } from '../../src/store/validate.js';
 import {
   canonicalJson,
   createNamespace,
@@ -87,6 +88,38 @@ export function writeConformance(opts: ConformanceOptions): void {
     const bad = await rejectionOf(h.store.writeMessage(ns, 's-1', msg, { expectedVersion: -2 }));
     expect(bad.code).toBe('INVALID_REQUEST');
     expect(await h.store.getStream(ns, 's-1')).toEqual([]);
+  });
+
+  it('rejects a stream name or type with a lone surrogate with INVALID_REQUEST', async () => {
+    const ns = await createNamespace(h.store);
+    const lone = await rejectionOf(h.store.writeMessage(ns, 's-\ud800', { type: 'A', data: {} }));
+    expect(lone.code).toBe('INVALID_REQUEST');
+    const type = await rejectionOf(h.store.writeMessage(ns, 's-1', { type: '\udfff', data: {} }));
+    expect(type.code).toBe('INVALID_REQUEST');
+    expect((await h.store.writeMessage(ns, 's-\ud83d\ude00', { type: 'A', data: {} })).position).toBe(0);
+    expect((await h.store.getStream(ns, 's-😀')).length).toBe(1);
+    expect(await h.store.getStream(ns, 's-1')).toEqual([]);
+  });
+
+  it('rejects data or metadata nested deeper than MAX_JSON_DEPTH, and stores it at the limit', async () => {
+    const ns = await createNamespace(h.store);
+    const nest = (levels: number): JsonObject => {
+      let value: JsonObject = {};
+      for (let i = 1; i < levels; i++)
+        value = (i < levels - 1 && i % 2 === 1 ? [value] : { a: value }) as JsonObject;
+      return value;
+    };
+    for (const message of [
+      { type: 'A', data: nest(MAX_JSON_DEPTH + 1) },
+      { type: 'A', data: {}, metadata: nest(MAX_JSON_DEPTH + 1) },
+      { type: 'A', data: nest(5000) },
+    ]) {
+      expect((await rejectionOf(h.store.writeMessage(ns, 'deep-1', message))).code).toBe('INVALID_REQUEST');
+    }
+    const data = nest(MAX_JSON_DEPTH);
+    await h.store.writeMessage(ns, 'deep-1', { type: 'A', data, metadata: nest(MAX_JSON_DEPTH) });
+    const [stored] = await h.store.getStream(ns, 'deep-1');
+    expect(stored?.data).toBe(JSON.stringify(data));
   });
 
   it('rejects a write whose id already exists in the namespace with DUPLICATE_MESSAGE_ID', async () => {

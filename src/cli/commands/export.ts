@@ -12,6 +12,7 @@ import { exportChunks, type ExportChunk } from '../../client/export-source.js';
 import { RpcClient } from '../../client/rpc.js';
 import { isCategory } from '../../store/stream-name.js';
 import { parseDateOrTime } from '../../store/time.js';
+import { CliError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
 import { parseFlags, UsageError, type FlagTable } from '../flags.js';
 import { writeLine, type CliIo } from '../io.js';
@@ -119,6 +120,10 @@ export async function runExport(config: ExportConfig, io: CliIo): Promise<void> 
   try {
     if (config.output === undefined) await toStdout(source, stages, io);
     else await toFile(source, stages, config.output, io.signal);
+  } catch (err) {
+    if (!io.signal.aborted) throw err;
+    const kept = config.output === undefined ? `${events} events were written` : 'no file was written';
+    throw new CliError('INTERRUPTED', `stopped by a signal; ${kept}`, { cause: err });
   } finally {
     progress.stop();
     rpc.close();

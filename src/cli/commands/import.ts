@@ -3,13 +3,11 @@
  * progress while uploading. Fails (exit 1) on any error event and on a progress stream that ends
  * without `done`, saying what was committed (count, last gpos) so the user knows where it stopped.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import { ImportError, importStream } from '../../client/import-stream.js';
 import { defineCommand } from '../command.js';
 import { parseFlags, UsageError, type FlagTable } from '../flags.js';
-import { decodeInput } from '../input.js';
+import { decodeInput, openInputFile } from '../input.js';
 import { writeLine, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { REMOTE_FLAGS, requireRemote, type RemoteConfig } from '../remote-flags.js';
@@ -52,10 +50,9 @@ export async function runImport(config: ImportConfig, io: CliIo): Promise<void> 
     throw new UsageError('no input: pass --input FILE or pipe NDJSON into stdin');
   }
   if (config.force && !config.yes) await confirmForce(config, io);
-  const totalBytes = config.input === undefined ? undefined : (await stat(config.input)).size;
-  const source =
-    config.input === undefined ? io.stdin : createReadStream(config.input, { highWaterMark: 1 << 20 });
-  const input = decodeInput(source, config.gzip);
+  const file = config.input === undefined ? undefined : await openInputFile(config.input);
+  const totalBytes = file?.size;
+  const input = decodeInput(file?.source ?? io.stdin, config.gzip);
   const progress = await createProgress(io, {
     verb: 'imported',
     ...(totalBytes === undefined ? {} : { totalBytes }),
