@@ -93,6 +93,35 @@ export class PositionExistsError extends EventoError {
   }
 }
 
+/**
+ * A write refused because the next position of its stream (`limit: 'position'`) or of its
+ * namespace (`limit: 'globalPosition'`) would exceed the largest exact position, 2^53-1. Reported
+ * as INVALID_REQUEST: retrying cannot succeed, and nothing is stored.
+ */
+export class PositionLimitError extends EventoError {
+  readonly limit: 'position' | 'globalPosition';
+
+  constructor(limit: 'position' | 'globalPosition', max: number) {
+    super('INVALID_REQUEST', `the next ${limit} would exceed the maximum position ${max}`, { limit, max });
+    this.limit = limit;
+  }
+}
+
+/**
+ * An imported record refused above the backends (INVALID_RECORD); `field` names the record field
+ * (`gpos`, `pos`), `index` is the record's index in the batch handed to `importBatch`.
+ */
+export class InvalidRecordError extends EventoError {
+  readonly index: number;
+  readonly field: string;
+
+  constructor(index: number, field: string, message: string) {
+    super('INVALID_RECORD', message, { field });
+    this.index = index;
+    this.field = field;
+  }
+}
+
 /** Shorthands for the codes thrown from many places. */
 export const invalidRequest = (message: string, details?: ErrorDetails): EventoError =>
   new EventoError('INVALID_REQUEST', message, details);

@@ -2,10 +2,11 @@
  * Opens a store by URL scheme; the only module that loads a backend, lazily, so a driver loads
  * only when its scheme is chosen.
  *
- * - `sqlite://<file>[?synchronous=full|normal]`: the metadata database at `<file>`; one database
- *   per namespace under `<dataDir>/namespaces/` (`dataDir` defaults to the file's directory).
- *   `full` (default) fsyncs every commit; `normal` survives a process crash but may lose the last
- *   commits on power loss.
+ * - `sqlite://<file>[?synchronous=full|normal][&maxOpen=N]`: the metadata database at `<file>`;
+ *   one database per namespace under `<dataDir>/namespaces/` (`dataDir` defaults to the file's
+ *   directory). `full` (default) fsyncs every commit; `normal` survives a process crash but may
+ *   lose the last commits on power loss. `maxOpen` (default 256, at least 1): namespace databases
+ *   kept open at once, least recently used closed first.
  * - `sqlite://:memory:` (or `memory:`): everything in memory, gone on close (test mode).
  */
 import { dirname, resolve } from 'node:path';
@@ -31,9 +32,15 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (url.startsWith('sqlite://')) {
     const [path = '', query = ''] = url.slice('sqlite://'.length).split('?');
     const file = resolve(path);
-    const synchronous = new URLSearchParams(query).get('synchronous') ?? 'full';
+    const params = new URLSearchParams(query);
+    const synchronous = params.get('synchronous') ?? 'full';
     if (synchronous !== 'full' && synchronous !== 'normal') {
       throw invalidRequest('sqlite:// synchronous must be full or normal');
+    }
+    const maxOpenText = params.get('maxOpen');
+    const maxOpen = maxOpenText === null ? undefined : Number(maxOpenText);
+    if (maxOpen !== undefined && (!/^\d+$/.test(maxOpenText ?? '') || !Number.isSafeInteger(maxOpen) || maxOpen < 1)) {
+      throw invalidRequest('sqlite:// maxOpen must be an integer ≥ 1');
     }
     const { createSqliteBackend } = await import('./sqlite/index.js');
     return new EventStore(
@@ -41,6 +48,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
         metadataFile: file,
         dataDir: resolve(options.dataDir ?? dirname(file)),
         synchronous,
+        ...(maxOpen === undefined ? {} : { maxOpen }),
       }),
     );
   }

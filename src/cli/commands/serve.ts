@@ -197,7 +197,8 @@ export async function runServe(config: ServeConfig, io: CliIo): Promise<void> {
 
 async function openConfiguredStore(config: ServeConfig): Promise<EventStore> {
   if (config.dbUrl.startsWith('sqlite://') && !config.dbUrl.endsWith(':memory:')) {
-    await mkdir(config.dataDir, { recursive: true });
+    // Private like PostgreSQL's data directory (created so only when it does not exist yet).
+    await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   }
   try {
     return await openStore(config.dbUrl, { dataDir: config.dataDir });

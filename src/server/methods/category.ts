@@ -11,7 +11,7 @@ import type { MethodContext } from '../rpc.js';
 export async function handleCategoryGet(args: readonly unknown[], ctx: MethodContext): Promise<RawJson> {
   const { categoryName, options } = parseCategoryGetArgs(args);
   return encodeRows(
-    await ctx.store.getCategory(ctx.auth.namespace, categoryName, options),
+    await ctx.store.getCategory(ctx.auth.ref, categoryName, options),
     encodeCategoryRow,
   );
 }

@@ -17,7 +17,7 @@ import type { MethodContext } from '../rpc.js';
 export async function handleStreamWrite(args: readonly unknown[], ctx: MethodContext): Promise<WriteResult> {
   const { streamName, message, options } = parseStreamWriteArgs(args);
   const { position, globalPosition } = await ctx.store.writeMessage(
-    ctx.auth.namespace,
+    ctx.auth.ref,
     streamName,
     message,
     options,
@@ -31,7 +31,7 @@ export async function handleStreamWrite(args: readonly unknown[], ctx: MethodCon
  */
 export async function handleStreamGet(args: readonly unknown[], ctx: MethodContext): Promise<RawJson> {
   const { streamName, options } = parseStreamGetArgs(args);
-  return encodeRows(await ctx.store.getStream(ctx.auth.namespace, streamName, options), encodeStreamRow);
+  return encodeRows(await ctx.store.getStream(ctx.auth.ref, streamName, options), encodeStreamRow);
 }
 
 /** `stream.last(streamName, {type?})` → the last row (of that type), or null. */
@@ -40,7 +40,7 @@ export async function handleStreamLast(
   ctx: MethodContext,
 ): Promise<RawJson | null> {
   const { streamName, type } = parseStreamLastArgs(args);
-  const message = await ctx.store.lastMessage(ctx.auth.namespace, streamName, type);
+  const message = await ctx.store.lastMessage(ctx.auth.ref, streamName, type);
   return message === null ? null : new RawJson(encodeStreamRow(message));
 }
 
@@ -50,5 +50,5 @@ export async function handleStreamVersion(
   ctx: MethodContext,
 ): Promise<number | null> {
   const { streamName } = parseStreamVersionArgs(args);
-  return ctx.store.streamVersion(ctx.auth.namespace, streamName);
+  return ctx.store.streamVersion(ctx.auth.ref, streamName);
 }
