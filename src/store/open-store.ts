@@ -39,7 +39,10 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     }
     const maxOpenText = params.get('maxOpen');
     const maxOpen = maxOpenText === null ? undefined : Number(maxOpenText);
-    if (maxOpen !== undefined && (!/^\d+$/.test(maxOpenText ?? '') || !Number.isSafeInteger(maxOpen) || maxOpen < 1)) {
+    if (
+      maxOpen !== undefined &&
+      (!/^\d+$/.test(maxOpenText ?? '') || !Number.isSafeInteger(maxOpen) || maxOpen < 1)
+    ) {
       throw invalidRequest('sqlite:// maxOpen must be an integer ≥ 1');
     }
     const { createSqliteBackend } = await import('./sqlite/index.js');

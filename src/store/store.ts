@@ -198,13 +198,21 @@ export interface StoreBackend {
    */
   write(ns: NamespaceRef, message: NewMessage): Promise<WriteResult>;
   /** A stream's messages in position order, in pages (each non-empty). */
-  readStream(ns: NamespaceRef, streamName: string, options: ReadStreamOptions): AsyncIterable<StoredMessage[]>;
+  readStream(
+    ns: NamespaceRef,
+    streamName: string,
+    options: ReadStreamOptions,
+  ): AsyncIterable<StoredMessage[]>;
   /**
    * A category's messages (every message of the namespace when `category` is '') in global
    * position order, in pages (each non-empty). A reader never skips a message committed by a
    * concurrent normal write.
    */
-  readCategory(ns: NamespaceRef, category: string, options: ReadCategoryOptions): AsyncIterable<StoredMessage[]>;
+  readCategory(
+    ns: NamespaceRef,
+    category: string,
+    options: ReadCategoryOptions,
+  ): AsyncIterable<StoredMessage[]>;
   /** The stream's message with the highest position (of `type`, when given), or null. */
   lastMessage(ns: NamespaceRef, streamName: string, type?: string): Promise<StoredMessage | null>;
   /** The stream's highest position, or null when it has no messages. */

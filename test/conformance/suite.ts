@@ -7,9 +7,11 @@ import { describe } from 'vitest';
 import type { EventStore } from '../../src/store/event-store.js';
 import type { StoreCapabilities } from '../../src/store/store.js';
 import { importBatchConformance } from './import-batch.js';
+import { incarnationsConformance } from './incarnations.js';
 import { lastVersionConformance } from './last-version.js';
 import { listingConformance } from './listing.js';
 import { namespacesConformance } from './namespaces.js';
+import { positionsConformance } from './positions.js';
 import { readCategoryConformance } from './read-category.js';
 import { readStreamConformance } from './read-stream.js';
 import { writeConformance } from './write.js';
@@ -35,5 +37,7 @@ export function runStoreConformance(opts: ConformanceOptions): void {
     describe('namespaces', () => namespacesConformance(opts));
     describe('listing', () => listingConformance(opts));
     describe('import batch', () => importBatchConformance(opts));
+    describe('namespace incarnations', () => incarnationsConformance(opts));
+    describe('positions near 2^53', () => positionsConformance(opts));
   });
 }

@@ -10,8 +10,5 @@ import type { MethodContext } from '../rpc.js';
  */
 export async function handleCategoryGet(args: readonly unknown[], ctx: MethodContext): Promise<RawJson> {
   const { categoryName, options } = parseCategoryGetArgs(args);
-  return encodeRows(
-    await ctx.store.getCategory(ctx.auth.ref, categoryName, options),
-    encodeCategoryRow,
-  );
+  return encodeRows(await ctx.store.getCategory(ctx.auth.ref, categoryName, options), encodeCategoryRow);
 }

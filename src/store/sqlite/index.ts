@@ -74,7 +74,8 @@ export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend
     namespaceStats: async (ns) => registry.use(ns, read.namespaceStats),
     // Group commit (write.ts) on the event loop. (A write worker thread was measured too: on 2
     // cores, shared with the clients, it was no faster; see PERFORMANCE.md.)
-    write: async (ns, message: NewMessage): Promise<WriteResult> => registry.use(ns, (h) => h.append(message)),
+    write: async (ns, message: NewMessage): Promise<WriteResult> =>
+      registry.use(ns, (h) => h.append(message)),
     readStream: (ns, name: string, o: ReadStreamOptions): AsyncIterable<StoredMessage[]> =>
       heldPages(registry, ns, (h) => read.readStream(h, name, o)),
     readCategory: (ns, name: string, o: ReadCategoryOptions): AsyncIterable<StoredMessage[]> =>

@@ -308,7 +308,8 @@ export class NamespaceRegistry {
     const { id } = record;
     const file = this.#file(id);
     if (file !== null) {
-      if (fresh && existsSync(file)) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      if (fresh && existsSync(file))
+        for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
       createPrivateFile(file);
     }
     const db = new Database(file ?? ':memory:');
