@@ -5,14 +5,17 @@
 export const ERROR_CODES = {
   INVALID_REQUEST: {
     status: 400,
-    when: 'Body not a JSON array, method name missing or not a string, bad arguments.',
+    when: 'Body not a JSON array, method name missing or not a string, bad arguments; a write past the largest position 2^53-1 (details `{limit, max}`).',
   },
   METHOD_NOT_FOUND: { status: 404, when: 'Unknown RPC method.' },
   NOT_FOUND: { status: 404, when: 'Unknown path.' },
   AUTH_REQUIRED: { status: 401, when: 'No token.' },
   AUTH_INVALID_TOKEN: { status: 401, when: 'Malformed token.' },
   AUTH_UNAUTHORIZED: { status: 403, when: 'Unknown namespace, wrong secret, or not allowed.' },
-  NAMESPACE_NOT_FOUND: { status: 404, when: '`ns.delete`/`ns.info` of a missing namespace.' },
+  NAMESPACE_NOT_FOUND: {
+    status: 404,
+    when: '`ns.delete`/`ns.info` of a missing namespace; a request (RPC or `/import` event) whose namespace was deleted after it authenticated.',
+  },
   NAMESPACE_EXISTS: { status: 409, when: '`ns.create` of an existing id.' },
   STREAM_VERSION_CONFLICT: {
     status: 409,
@@ -21,7 +24,10 @@ export const ERROR_CODES = {
   DUPLICATE_MESSAGE_ID: { status: 409, when: '`stream.write` with an id that exists in the namespace.' },
   PAYLOAD_TOO_LARGE: { status: 413, when: 'Request body (or one import line) over the configured limit.' },
   INVALID_JSON: { status: 400, when: 'Import: a line is not JSON.' },
-  INVALID_RECORD: { status: 400, when: 'Import: a field missing or of the wrong type or range.' },
+  INVALID_RECORD: {
+    status: 400,
+    when: 'Import: a field missing or of the wrong type or range (`pos`, `gpos` at most 2^53-2).',
+  },
   POSITION_EXISTS: {
     status: 409,
     when: 'Import: a gpos, (stream, pos) or id exists in the namespace or earlier in the same import.',

@@ -45,7 +45,7 @@ async function rpc(url: string, token: string, body: unknown[]): Promise<{ statu
     headers: { authorization: `Bearer ${token}` },
     body: JSON.stringify(body),
   });
-  return { status: res.status, body: (await res.json()) as unknown };
+  return { status: res.status, body: await res.json() };
 }
 
 describe('many namespaces on SQLite', () => {
