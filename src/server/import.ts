@@ -21,8 +21,8 @@ import type { ServerResponse } from 'node:http';
 import { EventoError, InvalidRecordError, PositionExistsError, isEventoError } from '../errors.js';
 import { LineTooLongError, splitLines } from '../ndjson/read.js';
 import { parseRecordLine } from '../ndjson/record.js';
-import type { EventStore } from '../store/event-store.js';
-import type { NamespaceRef, StoredMessage } from '../store/store.js';
+import type { EventStore, NamespaceTarget } from '../store/event-store.js';
+import type { StoredMessage } from '../store/store.js';
 import { authenticateRequest } from './auth.js';
 import type { RouteDeps } from './create-server.js';
 
@@ -91,7 +91,7 @@ class ImportRun {
   constructor(
     private readonly options: ImportRunOptions,
     /** The incarnation the token opened: a delete ends the import at its next batch. */
-    private readonly ns: NamespaceRef,
+    private readonly ns: NamespaceTarget,
     private readonly force: boolean,
     private readonly res: ServerResponse,
   ) {

@@ -125,7 +125,8 @@ export class NamespaceRegistry {
   }
 
   async create(record: NamespaceRecord): Promise<void> {
-    await this.#closing.get(record.id);
+    // Checked right before the synchronous part: a delete's removal of the old file must be over.
+    while (this.#closing.has(record.id)) await this.#closed(record.id);
     if (this.get(record.id) !== null)
       throw new EventoError('NAMESPACE_EXISTS', `namespace ${record.id} exists`);
     this.#openDb(record, true);
@@ -160,6 +161,8 @@ export class NamespaceRegistry {
     let removal: Promise<void>;
     let count: number;
     try {
+      // A concurrent delete got there first.
+      if (this.get(id)?.incarnation !== record.incarnation) return null;
       // From here to `close()` (which refuses writes at once) nothing else runs: the count is final.
       count = handle.messageCount();
       this.#meta.prepare('DELETE FROM namespaces WHERE id = ?').run(id);
@@ -184,8 +187,7 @@ export class NamespaceRegistry {
    * Throws NAMESPACE_NOT_FOUND when the namespace or that incarnation is gone.
    */
   async acquire(ref: NamespaceRef): Promise<NamespaceDb> {
-    const closing = this.#closing.get(ref.id);
-    if (closing !== undefined) await closing;
+    while (this.#closing.has(ref.id)) await this.#closed(ref.id);
     let handle = this.#open.get(ref.id);
     if (handle === undefined) {
       const record = this.get(ref.id);
@@ -264,6 +266,13 @@ export class NamespaceRegistry {
       if (quiet.isDirty) this.#saveCount(quiet);
     });
     void this.#track(handle.id, closed).catch(() => undefined);
+  }
+
+  /** Resolves once no handle of `id` is being closed (a delete's removal included). */
+  async #closed(id: string): Promise<void> {
+    for (let c = this.#closing.get(id); c !== undefined; c = this.#closing.get(id)) {
+      await c.catch(() => undefined);
+    }
   }
 
   async #track(id: string, closing: Promise<void>): Promise<void> {
