@@ -3,7 +3,7 @@
  * bounded, `ns.list` answers with every count without opening every database (also after a
  * restart), and `default` keeps working.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,23 @@ const MAX_OPEN = 64;
 const FDS_PER_DATABASE = 7;
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+/** Opens /dev/null until the process is out of file descriptors, less `spare`; returns them. */
+function exhaustFds(spare: number): number[] {
+  const held: number[] = [];
+  for (;;) {
+    try {
+      held.push(openSync('/dev/null', 'r'));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EMFILE') {
+        for (const fd of held.splice(0, spare)) closeSync(fd);
+        return held;
+      }
+      for (const fd of held) closeSync(fd);
+      throw err;
+    }
+  }
+}
 
 /** tmpfs when there is one: the test is about descriptors, not about waiting for fsync. */
 const scratch = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
@@ -99,5 +116,38 @@ describe('many namespaces on SQLite', () => {
     await running.store.close();
     running = await start(storeUrl, null);
     await expectListAndDefault();
+  });
+
+  it('answers on every namespace when the process runs out of descriptors, by closing idle databases', async () => {
+    const dir = await mkdtemp(join(scratch, 'evt-emfile-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    // A pool limit the process cannot afford: descriptors run out before it is reached.
+    const storeUrl = `sqlite://${join(dir, 'eventodb.db')}?synchronous=normal&maxOpen=100000`;
+    const adminToken = generateToken('default');
+    const running = await start(storeUrl, adminToken);
+    cleanup.push(async () => {
+      await running.app.close();
+      await running.store.close();
+    });
+    // 200 open (idle) namespace databases, and one namespace never opened.
+    for (let i = 0; i < 200; i++) {
+      await running.store.createNamespace(`tenant-${i}`, hashToken('x'));
+      await running.store.writeMessage(`tenant-${i}`, 'acct-1', { type: 'T', data: {} });
+    }
+    const late = generateToken('late');
+    await running.store.createNamespace('late', hashToken(late));
+
+    // Two descriptors left: enough for one more connection, not for opening a database.
+    const held = exhaustFds(2);
+    try {
+      const ping = ['stream.write', 'ping-1', { type: 'Ping', data: {} }];
+      expect((await rpc(running.url, late, ping)).status).toBe(200);
+      expect((await rpc(running.url, adminToken, ping)).status).toBe(200);
+      const listed = await rpc(running.url, adminToken, ['ns.list']);
+      expect(listed.status).toBe(200);
+      expect(listed.body).toHaveLength(202);
+    } finally {
+      for (const fd of held) closeSync(fd);
+    }
   });
 });

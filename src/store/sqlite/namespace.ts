@@ -129,7 +129,9 @@ export class NamespaceRegistry {
     while (this.#closing.has(record.id)) await this.#closed(record.id);
     if (this.get(record.id) !== null)
       throw new EventoError('NAMESPACE_EXISTS', `namespace ${record.id} exists`);
-    this.#openDb(record, true);
+    // The database is created on first use: a namespace costs no descriptor until then. Files
+    // left by an earlier incarnation (a crash during its delete) must not be inherited.
+    this.#removeFiles(record.id);
     this.#meta
       .prepare(
         `INSERT INTO namespaces (id, incarnation, description, token_hash, created_at, message_count)
@@ -149,8 +151,16 @@ export class NamespaceRegistry {
    * Writes not yet committed fail with NAMESPACE_NOT_FOUND (namespace-db.ts).
    */
   async delete(id: string): Promise<number | null> {
+    while (this.#closing.has(id)) await this.#closed(id);
     const record = this.get(id);
     if (record === null) return null;
+    const known = this.#open.has(id) ? null : this.#storedCount(id);
+    if (known !== null) {
+      // Not open and its count is known: nothing to close, nothing to open.
+      this.#unregister(id);
+      this.#removeFiles(id);
+      return known;
+    }
     let handle: NamespaceDb;
     try {
       handle = await this.acquire(refOf(record));
@@ -165,13 +175,8 @@ export class NamespaceRegistry {
       if (this.get(id)?.incarnation !== record.incarnation) return null;
       // From here to `close()` (which refuses writes at once) nothing else runs: the count is final.
       count = handle.messageCount();
-      this.#meta.prepare('DELETE FROM namespaces WHERE id = ?').run(id);
-      this.#records.delete(id);
-      this.#open.delete(id);
-      const file = this.#file(id);
-      removal = handle.close().then(() => {
-        if (file !== null) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-      });
+      this.#unregister(id);
+      removal = handle.close().then(() => this.#removeFiles(id));
     } finally {
       handle.release();
     }
@@ -248,6 +253,23 @@ export class NamespaceRegistry {
     }
   }
 
+  #unregister(id: string): void {
+    this.#meta.prepare('DELETE FROM namespaces WHERE id = ?').run(id);
+    this.#records.delete(id);
+    this.#open.delete(id);
+  }
+
+  /** The message count kept in the metadata row; null when unknown (see schema.ts). */
+  #storedCount(id: string): number | null {
+    const row = this.#meta.prepare('SELECT message_count AS n FROM namespaces WHERE id = ?').get(id);
+    return (row as { n: number | null } | undefined)?.n ?? null;
+  }
+
+  #removeFiles(id: string): void {
+    const file = this.#file(id);
+    if (file !== null) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+  }
+
   #saveCount(handle: NamespaceDb): void {
     this.#setCount.run(handle.messageCount(), handle.id, handle.incarnation);
   }
@@ -295,7 +317,7 @@ export class NamespaceRegistry {
   /** Opens `record`'s database, or returns null when the process is out of file descriptors. */
   #tryOpen(record: NamespaceRecord): NamespaceDb | null {
     try {
-      return this.#openDb(record, false);
+      return this.#openDb(record);
     } catch (err) {
       if (isResourceLimit(err)) return null;
       throw err;
@@ -309,18 +331,14 @@ export class NamespaceRegistry {
     const open = this.#open.get(record.id);
     if (open !== undefined) return open;
     if (this.get(record.id)?.incarnation !== record.incarnation) throw namespaceNotFound(record.id);
-    return this.#openDb(record, false);
+    return this.#openDb(record);
   }
 
-  #openDb(record: NamespaceRecord, fresh: boolean): NamespaceDb {
+  #openDb(record: NamespaceRecord): NamespaceDb {
     this.#makeRoom();
     const { id } = record;
     const file = this.#file(id);
-    if (file !== null) {
-      if (fresh && existsSync(file))
-        for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-      createPrivateFile(file);
-    }
+    if (file !== null) createPrivateFile(file);
     const db = new Database(file ?? ':memory:');
     try {
       // Commits skip SQLite's own fsync; WalSync makes them durable without blocking (wal-sync.ts).
