@@ -9,18 +9,17 @@
  * briefly hold more. `ns.list` reads message counts from the metadata database for namespaces
  * that are not open (schema.ts), so it never opens every database.
  *
- * Files are private: the data directory (when this process creates it) and `namespaces/` are
- * 0700, every database file with its `-wal` and `-shm` is 0600 (created so, then chmod-ed, as the
- * umask may differ).
+ * Files are private (files.ts).
  */
 import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EventoError, isEventoError } from '../../errors.js';
 import type { NamespaceRecord, NamespaceRef, NamespaceSummary } from '../store.js';
 import { cardinalId, hash64 } from '../stream-name.js';
 import { CheckpointThread, WalCheckpoints } from './checkpoints.js';
+import { createPrivateFile, isResourceLimit, prepareDirectories, restrictCompanions } from './files.js';
 import { NamespaceDb, namespaceNotFound } from './namespace-db.js';
 import {
   configure,
@@ -361,31 +360,6 @@ export class NamespaceRegistry {
     this.#open.set(id, handle);
     return handle;
   }
-}
-
-/** True for failures caused by the process's or system's file descriptor limit. */
-function isResourceLimit(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === 'EMFILE' || code === 'ENFILE' || code === 'SQLITE_CANTOPEN';
-}
-
-/** The data directory (0700 when created here) and its `namespaces/` directory (always 0700). */
-function prepareDirectories(dataDir: string): void {
-  if (mkdirSync(dataDir, { recursive: true, mode: 0o700 }) !== undefined) chmodSync(dataDir, 0o700);
-  const namespaces = join(dataDir, 'namespaces');
-  mkdirSync(namespaces, { recursive: true, mode: 0o700 });
-  chmodSync(namespaces, 0o700);
-}
-
-/** Creates `file` (empty) with mode 0600 unless it exists, and makes it 0600 either way. */
-function createPrivateFile(file: string): void {
-  closeSync(openSync(file, 'a', 0o600));
-  chmodSync(file, 0o600);
-}
-
-/** SQLite gives `-wal`/`-shm` the database file's mode; files from before are made 0600 too. */
-function restrictCompanions(file: string): void {
-  for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
 }
 
 /** The consumer-group member (of `size`) owning a stream, -1 for a stream without an id. */
