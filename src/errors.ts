@@ -5,14 +5,17 @@
 export const ERROR_CODES = {
   INVALID_REQUEST: {
     status: 400,
-    when: 'Body not a JSON array, method name missing or not a string, bad arguments.',
+    when: 'Body not a JSON array, method name missing or not a string, bad arguments; a write past the largest position 2^53-1 (details `{limit, max}`).',
   },
   METHOD_NOT_FOUND: { status: 404, when: 'Unknown RPC method.' },
   NOT_FOUND: { status: 404, when: 'Unknown path.' },
   AUTH_REQUIRED: { status: 401, when: 'No token.' },
   AUTH_INVALID_TOKEN: { status: 401, when: 'Malformed token.' },
   AUTH_UNAUTHORIZED: { status: 403, when: 'Unknown namespace, wrong secret, or not allowed.' },
-  NAMESPACE_NOT_FOUND: { status: 404, when: '`ns.delete`/`ns.info` of a missing namespace.' },
+  NAMESPACE_NOT_FOUND: {
+    status: 404,
+    when: '`ns.delete`/`ns.info` of a missing namespace; a request (RPC or `/import` event) whose namespace was deleted after it authenticated.',
+  },
   NAMESPACE_EXISTS: { status: 409, when: '`ns.create` of an existing id.' },
   STREAM_VERSION_CONFLICT: {
     status: 409,
@@ -26,7 +29,10 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, when: 'Request body (or one import line) over the configured limit.' },
   HEADERS_TOO_LARGE: { status: 431, when: 'The request line and headers are over the HTTP parser limit.' },
   INVALID_JSON: { status: 400, when: 'Import: a line is not JSON.' },
-  INVALID_RECORD: { status: 400, when: 'Import: a field missing or of the wrong type or range.' },
+  INVALID_RECORD: {
+    status: 400,
+    when: 'Import: a field missing or of the wrong type or range (`pos`, `gpos` at most 2^53-2).',
+  },
   POSITION_EXISTS: {
     status: 409,
     when: 'Import: a gpos, (stream, pos) or id exists in the namespace or earlier in the same import.',
@@ -111,6 +117,35 @@ export class PositionExistsError extends EventoError {
     super('POSITION_EXISTS', message, { clash });
     this.index = index;
     this.clash = clash;
+  }
+}
+
+/**
+ * A write refused because the next position of its stream (`limit: 'position'`) or of its
+ * namespace (`limit: 'globalPosition'`) would exceed the largest exact position, 2^53-1. Reported
+ * as INVALID_REQUEST: retrying cannot succeed, and nothing is stored.
+ */
+export class PositionLimitError extends EventoError {
+  readonly limit: 'position' | 'globalPosition';
+
+  constructor(limit: 'position' | 'globalPosition', max: number) {
+    super('INVALID_REQUEST', `the next ${limit} would exceed the maximum position ${max}`, { limit, max });
+    this.limit = limit;
+  }
+}
+
+/**
+ * An imported record refused above the backends (INVALID_RECORD); `field` names the record field
+ * (`gpos`, `pos`), `index` is the record's index in the batch handed to `importBatch`.
+ */
+export class InvalidRecordError extends EventoError {
+  readonly index: number;
+  readonly field: string;
+
+  constructor(index: number, field: string, message: string) {
+    super('INVALID_RECORD', message, { field });
+    this.index = index;
+    this.field = field;
   }
 }
 

@@ -17,8 +17,8 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventoError } from '../errors.js';
-import type { EventStore } from '../store/event-store.js';
-import type { NamespaceRecord } from '../store/store.js';
+import type { EventStore, NamespaceTarget } from '../store/event-store.js';
+import type { NamespaceRecord, NamespaceRef } from '../store/store.js';
 import { isNamespaceId } from '../store/validate.js';
 
 /** The namespace whose token is the admin token. */
@@ -41,6 +41,12 @@ export interface AuthOptions {
 export interface AuthContext {
   /** The namespace every data method acts on. */
   namespace: string;
+  /**
+   * That namespace's incarnation the token was checked against: data methods pass this to the
+   * store, so a request never acts on a namespace deleted and created again since it began. A
+   * token-less request in test mode has the bare id `default` (never deleted, so always current).
+   */
+  ref: NamespaceTarget;
   /** True for the `default` namespace's token (and a token-less request in test mode). */
   isAdmin: boolean;
   /** Set when test mode created the namespace for this token during this request. */
@@ -103,7 +109,7 @@ export async function authenticateToken(
   options: AuthOptions,
 ): Promise<AuthContext> {
   if (token === undefined) {
-    if (options.testMode) return { namespace: DEFAULT_NAMESPACE, isAdmin: true };
+    if (options.testMode) return { namespace: DEFAULT_NAMESPACE, ref: DEFAULT_NAMESPACE, isAdmin: true };
     throw new EventoError('AUTH_REQUIRED', 'a token is required: send Authorization: Bearer <token>');
   }
   const parsed = parseToken(token);
@@ -119,9 +125,14 @@ export async function authenticateToken(
   if (record === null || !hashesEqual(record.tokenHash, hash)) {
     throw new EventoError('AUTH_UNAUTHORIZED', 'the token is not valid for its namespace');
   }
-  const context: AuthContext = { namespace, isAdmin: namespace === DEFAULT_NAMESPACE };
+  const context: AuthContext = { namespace, ref: refOf(record), isAdmin: namespace === DEFAULT_NAMESPACE };
   return issuedToken === undefined ? context : { ...context, issuedToken };
 }
+
+const refOf = (record: NamespaceRecord): NamespaceRef => ({
+  id: record.id,
+  incarnation: record.incarnation,
+});
 
 /** Creates the namespace for test mode; a concurrent creation by another request wins. */
 async function createForTestMode(

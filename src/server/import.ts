@@ -6,6 +6,10 @@
  *   {"done":true,"imported":n,"elapsed":"2.3s"}   at the end
  *   {"error":"CODE","message":"...","line":n}     then the stream ends
  *
+ * Deleting the namespace while an import runs ends it with NAMESPACE_NOT_FOUND at its next batch
+ * (the store refuses the incarnation the token opened), so nothing reaches a namespace created
+ * again under the same id.
+ *
  * The body is parsed as it arrives and committed batch by batch; the next chunk is read only
  * after the batch commits, so a slow store slows the upload (backpressure) and memory stays
  * bounded. `?force=true` clears the namespace in the transaction of the first batch, so a file
@@ -14,10 +18,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { EventoError, PositionExistsError, isEventoError } from '../errors.js';
+import { EventoError, InvalidRecordError, PositionExistsError, isEventoError } from '../errors.js';
 import { LineReadError, splitLines } from '../ndjson/read.js';
 import { parseRecordLine } from '../ndjson/record.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, NamespaceTarget } from '../store/event-store.js';
 import type { StoredMessage } from '../store/store.js';
 import { authenticateRequest } from './auth.js';
 import type { RouteDeps } from './create-server.js';
@@ -43,7 +47,7 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
   app.post('/import', async (request, reply) => {
-    const { namespace: ns } = await authenticateRequest(request, reply, deps.auth);
+    const { ref } = await authenticateRequest(request, reply, deps.auth);
     const force = (request.query as Record<string, unknown>)['force'] === 'true';
     reply.hijack();
     const res = reply.raw;
@@ -61,7 +65,7 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
     // The client learns at once that the import started (and what it committed, if cut later).
     res.flushHeaders();
     const started = performance.now();
-    const run = new ImportRun(options, ns, force, res);
+    const run = new ImportRun(options, ref, force, res);
     const outcome = await run.consume(request.raw);
     if ('error' in outcome) {
       run.send({ error: outcome.error.code, message: outcome.error.message, line: outcome.line });
@@ -93,7 +97,8 @@ class ImportRun {
 
   constructor(
     private readonly options: ImportRunOptions,
-    private readonly ns: string,
+    /** The incarnation the token opened: a delete ends the import at its next batch. */
+    private readonly ns: NamespaceTarget,
     private readonly force: boolean,
     private readonly res: ServerResponse,
   ) {
@@ -141,7 +146,9 @@ class ImportRun {
   #failure(err: unknown): Outcome {
     if (err instanceof LineReadError) return { error: err, line: err.line };
     if (err instanceof LineError) return { error: err.error, line: err.line };
-    if (err instanceof PositionExistsError) return { error: err, line: this.#lines[err.index] ?? 0 };
+    if (err instanceof PositionExistsError || err instanceof InvalidRecordError) {
+      return { error: err, line: this.#lines[err.index] ?? 0 };
+    }
     const error = isEventoError(err)
       ? err
       : new EventoError('IMPORT_FAILED', 'the import failed', undefined, { cause: err });

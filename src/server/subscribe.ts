@@ -24,12 +24,12 @@ export function registerSubscribeRoute(
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const auth = await authenticateRequest(request, reply, deps.auth, true);
     const spec = parseSubscription(request.url.split('?')[0] ?? '', firstValues(request.query));
-    const record = await deps.store.getNamespace(auth.namespace);
     const token = readToken(request, true);
-    // The namespace incarnation and token this subscription was opened with.
+    const incarnation = typeof auth.ref === 'string' ? undefined : auth.ref.incarnation;
+    // Still the namespace incarnation and the token this subscription was opened with?
     const stillAuthorized = async (): Promise<boolean> => {
       const now = await deps.store.getNamespace(auth.namespace);
-      if (now === null || record === null || now.createdAt !== record.createdAt) return false;
+      if (now === null || (incarnation !== undefined && now.incarnation !== incarnation)) return false;
       return token === undefined || hashesEqual(now.tokenHash, hashToken(token));
     };
     reply.hijack();
@@ -42,7 +42,7 @@ export function registerSubscribeRoute(
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();
-    const subscription: Subscription = new Subscription(spec, auth.namespace, res, deps.store, {
+    const subscription: Subscription = new Subscription(spec, auth.ref, res, deps.store, {
       sharedStorage: deps.store.supports.sharedStorage,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       onEnd: () => options.hub.remove(subscription),

@@ -22,7 +22,7 @@
  * disconnected with `: closed: too slow` and reconnects from its last position. Nothing is skipped.
  */
 import type { ServerResponse } from 'node:http';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, NamespaceTarget } from '../store/event-store.js';
 import type { Commit, CommittedPosition, StoredMessage } from '../store/store.js';
 import { category, isInConsumerGroup } from '../store/stream-name.js';
 import type { SubscriptionSpec } from './subscribe-params.js';
@@ -61,12 +61,12 @@ export class Subscription {
 
   constructor(
     readonly spec: SubscriptionSpec,
-    namespace: string,
+    private readonly target: NamespaceTarget,
     private readonly res: ServerResponse,
     private readonly store: EventStore,
     options: { sharedStorage: boolean; limits?: Partial<SubscriptionLimits>; onEnd: () => void },
   ) {
-    this.namespace = namespace;
+    this.namespace = typeof target === 'string' ? target : target.id;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#cursor = spec.kind === 'stream' ? spec.position - 1 : Math.max(1, spec.position) - 1;
     this.#readsOnly = options.sharedStorage || (spec.kind === 'category' && spec.correlation !== undefined);
@@ -189,7 +189,7 @@ export class Subscription {
 
   #read(from: number): Promise<StoredMessage[]> {
     const spec = this.spec;
-    const { store, namespace: ns } = this;
+    const { store, target: ns } = this;
     if (spec.kind === 'stream') return store.getStream(ns, spec.stream, { position: from, batchSize: PAGE });
     if (spec.kind === 'all') return store.getCategory(ns, '', { position: from, batchSize: PAGE });
     return store.getCategory(ns, spec.category, {

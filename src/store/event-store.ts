@@ -2,19 +2,23 @@
  * The store façade: validation, defaults, id/time generation, JSON encoding and error mapping,
  * once, above whichever backend is open (the abstract-level split of public `put` → `_put`).
  */
-import { EventoError, invalidRequest, isEventoError } from '../errors.js';
-import type {
-  CategorySummary,
-  Commit,
-  CommitListener,
-  ImportOptions,
-  NamespaceRecord,
-  NamespaceStats,
-  StoreBackend,
-  StoreCapabilities,
-  StoredMessage,
-  StreamSummary,
-  WriteResult,
+import { randomUUID } from 'node:crypto';
+import { EventoError, InvalidRecordError, invalidRequest, isEventoError } from '../errors.js';
+import {
+  MAX_POSITION,
+  type CategorySummary,
+  type Commit,
+  type CommitListener,
+  type ImportOptions,
+  type NamespaceRecord,
+  type NamespaceRef,
+  type NamespaceStats,
+  type NamespaceSummary,
+  type StoreBackend,
+  type StoreCapabilities,
+  type StoredMessage,
+  type StreamSummary,
+  type WriteResult,
 } from './store.js';
 import { isCategory, type ConsumerGroup } from './stream-name.js';
 import { nowMicros } from './time.js';
@@ -70,9 +74,14 @@ export interface GetCategoryOptions {
   maxBytes?: number;
 }
 
-export interface NamespaceSummary extends NamespaceRecord {
-  messageCount: number;
-}
+export type { NamespaceSummary };
+
+/**
+ * The namespace a data method acts on: a `NamespaceRef` (the incarnation a token opened; the
+ * server passes this), or a bare id, which means the incarnation current when the call starts
+ * (the CLI and tests, where no token was checked earlier).
+ */
+export type NamespaceTarget = string | NamespaceRef;
 
 export type NamespaceInfo = NamespaceRecord & NamespaceStats;
 
@@ -135,7 +144,13 @@ export class EventStore {
   /** Creates a namespace. Throws INVALID_REQUEST (bad id), NAMESPACE_EXISTS. */
   async createNamespace(id: string, tokenHash: string, description = ''): Promise<NamespaceRecord> {
     assertNamespaceId(id);
-    const record: NamespaceRecord = { id, tokenHash, description, createdAt: nowMicros() };
+    const record: NamespaceRecord = {
+      id,
+      incarnation: randomUUID(),
+      tokenHash,
+      description,
+      createdAt: nowMicros(),
+    };
     await this.#call(() => this.#backend.createNamespace(record));
     this.#namespaces.forget(id);
     return record;
@@ -164,14 +179,9 @@ export class EventStore {
     return record;
   }
 
+  /** Every namespace with its message count, sorted by id. */
   async listNamespaces(): Promise<NamespaceSummary[]> {
-    const records = await this.#call(() => this.#backend.listNamespaces());
-    return Promise.all(
-      records.map(async (r) => ({
-        ...r,
-        messageCount: (await this.#call(() => this.#backend.namespaceStats(r.id))).messageCount,
-      })),
-    );
+    return this.#call(() => this.#backend.listNamespaces());
   }
 
   /** Record and statistics of a namespace. Throws NAMESPACE_NOT_FOUND. */
@@ -179,7 +189,7 @@ export class EventStore {
     assertNamespaceId(id);
     const record = await this.getNamespace(id);
     if (record === null) throw namespaceNotFound(id);
-    return { ...record, ...(await this.#call(() => this.#backend.namespaceStats(id))) };
+    return { ...record, ...(await this.#call(() => this.#backend.namespaceStats(refOf(record)))) };
   }
 
   async setTokenHash(id: string, tokenHash: string): Promise<void> {
@@ -192,10 +202,12 @@ export class EventStore {
   /**
    * Appends a message. Throws INVALID_REQUEST (empty or ill-formed name or type, data or metadata
    * nested deeper than MAX_JSON_DEPTH, bad id, bad expectedVersion), STREAM_VERSION_CONFLICT,
-   * DUPLICATE_MESSAGE_ID.
+   * DUPLICATE_MESSAGE_ID, NAMESPACE_NOT_FOUND (also when `ns` is an incarnation since deleted),
+   * INVALID_REQUEST (`PositionLimitError`) when the stream or the namespace has no position left
+   * below 2^53.
    */
   async writeMessage(
-    ns: string,
+    ns: NamespaceTarget,
     streamName: string,
     message: WriteMessageInput,
     options: WriteMessageOptions = {},
@@ -209,8 +221,9 @@ export class EventStore {
     if (ev !== undefined && (!Number.isSafeInteger(ev) || ev < -1)) {
       throw invalidRequest('expectedVersion must be an integer ≥ -1');
     }
+    const ref = await this.#ref(ns);
     const result = await this.#call(() =>
-      this.#backend.write(ns, {
+      this.#backend.write(ref, {
         id: options.id?.toLowerCase() ?? uuidv7(),
         streamName,
         type: message.type,
@@ -222,7 +235,7 @@ export class EventStore {
     );
     if (this.#listeners.size > 0) {
       this.#emit({
-        namespace: ns,
+        namespace: ref.id,
         messages: [{ streamName, position: result.position, globalPosition: result.globalPosition }],
       });
     }
@@ -230,13 +243,18 @@ export class EventStore {
   }
 
   /** One page of a stream (`stream.get`); [] for a category name. */
-  async getStream(ns: string, streamName: string, options: GetStreamOptions = {}): Promise<StoredMessage[]> {
+  async getStream(
+    ns: NamespaceTarget,
+    streamName: string,
+    options: GetStreamOptions = {},
+  ): Promise<StoredMessage[]> {
     assertStreamName(streamName);
     const limit = batchLimit(options.batchSize);
     if (limit === 0 || isCategory(streamName)) return [];
     const fromPosition = Math.max(0, options.position ?? 0);
+    const ref = await this.#ref(ns);
     return this.#collect(() =>
-      this.#backend.readStream(ns, streamName, {
+      this.#backend.readStream(ref, streamName, {
         fromPosition,
         limit,
         ...(options.globalPosition === undefined ? {} : { fromGlobalPosition: options.globalPosition }),
@@ -246,7 +264,11 @@ export class EventStore {
   }
 
   /** One page of a category in global order (`category.get`); '' reads the whole namespace. */
-  async getCategory(ns: string, name: string, options: GetCategoryOptions = {}): Promise<StoredMessage[]> {
+  async getCategory(
+    ns: NamespaceTarget,
+    name: string,
+    options: GetCategoryOptions = {},
+  ): Promise<StoredMessage[]> {
     assertWellFormed(name, 'categoryName');
     assertWellFormed(options.correlation, 'correlation');
     const limit = batchLimit(options.batchSize);
@@ -265,8 +287,9 @@ export class EventStore {
       }
     }
     const from = Math.max(1, options.globalPosition ?? options.position ?? 1);
+    const ref = await this.#ref(ns);
     return this.#collect(() =>
-      this.#backend.readCategory(ns, name, {
+      this.#backend.readCategory(ref, name, {
         fromGlobalPosition: from,
         limit,
         ...(options.correlation === undefined ? {} : { correlation: options.correlation }),
@@ -276,38 +299,54 @@ export class EventStore {
     );
   }
 
-  /** Every message of a category ('' for all) from a global position, page by page. */
-  async *readCategory(ns: string, name: string, fromGlobalPosition = 1): AsyncGenerator<StoredMessage[]> {
+  /**
+   * Every message of a category ('' for all) from a global position, page by page. Throws
+   * NAMESPACE_NOT_FOUND at the next page once the namespace is deleted.
+   */
+  async *readCategory(
+    ns: NamespaceTarget,
+    name: string,
+    fromGlobalPosition = 1,
+  ): AsyncGenerator<StoredMessage[]> {
+    const ref = await this.#ref(ns);
     const pages = await this.#call(async () =>
-      this.#backend.readCategory(ns, name, { fromGlobalPosition, limit: null })[Symbol.asyncIterator](),
+      this.#backend.readCategory(ref, name, { fromGlobalPosition, limit: null })[Symbol.asyncIterator](),
     );
-    for (;;) {
-      const next = await this.#call(() => pages.next());
-      if (next.done === true) return;
-      yield next.value;
+    try {
+      for (;;) {
+        const next = await this.#call(() => pages.next());
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      // A consumer that stops early lets the backend release what the read holds.
+      await pages.return?.();
     }
   }
 
-  async lastMessage(ns: string, streamName: string, type?: string): Promise<StoredMessage | null> {
+  async lastMessage(ns: NamespaceTarget, streamName: string, type?: string): Promise<StoredMessage | null> {
     assertStreamName(streamName);
     assertWellFormed(type, 'type');
-    return this.#call(() => this.#backend.lastMessage(ns, streamName, type));
+    const ref = await this.#ref(ns);
+    return this.#call(() => this.#backend.lastMessage(ref, streamName, type));
   }
 
-  async streamVersion(ns: string, streamName: string): Promise<number | null> {
+  async streamVersion(ns: NamespaceTarget, streamName: string): Promise<number | null> {
     assertStreamName(streamName);
-    return this.#call(() => this.#backend.streamVersion(ns, streamName));
+    const ref = await this.#ref(ns);
+    return this.#call(() => this.#backend.streamVersion(ref, streamName));
   }
 
-  async listStreams(ns: string, input: ListStreamsInput = {}): Promise<StreamSummary[]> {
+  async listStreams(ns: NamespaceTarget, input: ListStreamsInput = {}): Promise<StreamSummary[]> {
     assertWellFormed(input.prefix, 'prefix');
     assertWellFormed(input.cursor, 'cursor');
     const limit = input.limit ?? 100;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1000) {
       throw invalidRequest('limit must be an integer from 1 to 1000');
     }
+    const ref = await this.#ref(ns);
     return this.#call(() =>
-      this.#backend.listStreams(ns, {
+      this.#backend.listStreams(ref, {
         limit,
         ...(input.prefix === undefined ? {} : { prefix: input.prefix }),
         ...(input.cursor === undefined ? {} : { after: input.cursor }),
@@ -315,26 +354,31 @@ export class EventStore {
     );
   }
 
-  async listCategories(ns: string): Promise<CategorySummary[]> {
-    return this.#call(() => this.#backend.listCategories(ns));
+  async listCategories(ns: NamespaceTarget): Promise<CategorySummary[]> {
+    const ref = await this.#ref(ns);
+    return this.#call(() => this.#backend.listCategories(ref));
   }
 
   /**
    * Stores validated records with their explicit positions in one transaction. Throws
    * INVALID_RECORD (an empty or ill-formed stream or type, a time out of range: see
-   * `assertImportable`), POSITION_EXISTS (`PositionExistsError` with the record's index) or
-   * IMPORT_FAILED.
+   * `assertImportable`; `InvalidRecordError` naming the field and the record's index for a `gpos`
+   * or `pos` that would leave no room for a later write, ≥ 2^53-1), POSITION_EXISTS
+   * (`PositionExistsError` with the record's index), NAMESPACE_NOT_FOUND (also when `ns` is an
+   * incarnation since deleted) or IMPORT_FAILED.
    */
   async importBatch(
-    ns: string,
+    ns: NamespaceTarget,
     messages: readonly StoredMessage[],
     options: ImportOptions = {},
   ): Promise<void> {
     assertImportable(messages);
-    await this.#call(() => this.#backend.importBatch(ns, messages, options), 'IMPORT_FAILED');
+    messages.forEach(assertImportPositions);
+    const ref = await this.#ref(ns);
+    await this.#call(() => this.#backend.importBatch(ref, messages, options), 'IMPORT_FAILED');
     if (this.#listeners.size > 0 && messages.length > 0) {
       this.#emit({
-        namespace: ns,
+        namespace: ref.id,
         messages: messages.map(({ streamName, position, globalPosition }) => ({
           streamName,
           position,
@@ -360,6 +404,14 @@ export class EventStore {
         this.#listeners.delete(listener);
       }
     }
+  }
+
+  /** `ns` as a ref: a bare id takes the namespace's current incarnation. Throws NAMESPACE_NOT_FOUND. */
+  async #ref(ns: NamespaceTarget): Promise<NamespaceRef> {
+    if (typeof ns !== 'string') return ns;
+    const record = await this.getNamespace(ns);
+    if (record === null) throw namespaceNotFound(ns);
+    return refOf(record);
   }
 
   async #collect(read: () => AsyncIterable<StoredMessage[]>): Promise<StoredMessage[]> {
@@ -419,6 +471,25 @@ function namespaceNotFound(id: string): EventoError {
 /** The backend's `maxBytes` option: only a positive bound is passed on. */
 function sizeBound(maxBytes: number | undefined): { maxBytes?: number } {
   return maxBytes !== undefined && maxBytes > 0 ? { maxBytes } : {};
+}
+
+const refOf = (record: NamespaceRecord): NamespaceRef => ({
+  id: record.id,
+  incarnation: record.incarnation,
+});
+
+/**
+ * An imported record's positions must leave room for a later write: a normal write takes the
+ * highest position + 1, which must stay ≤ MAX_POSITION (2^53-1) to be exact and unique.
+ */
+function assertImportPositions(m: StoredMessage, index: number): void {
+  const room = MAX_POSITION - 1;
+  if (!Number.isSafeInteger(m.globalPosition) || m.globalPosition < 1 || m.globalPosition > room) {
+    throw new InvalidRecordError(index, 'gpos', `gpos must be an integer from 1 to ${room}`);
+  }
+  if (!Number.isSafeInteger(m.position) || m.position < 0 || m.position > room) {
+    throw new InvalidRecordError(index, 'pos', `pos must be an integer from 0 to ${room}`);
+  }
 }
 
 /** `batchSize` → a limit: default 1000, -1 → null (no limit), 0 → 0, 1..10000. */

@@ -6,7 +6,18 @@
  * what the server, the CLI and the conformance suite use.
  *
  * Conventions for every method:
- * - `ns` is an existing namespace id (validated above); a missing one throws NAMESPACE_NOT_FOUND.
+ * - `ns` is a `NamespaceRef`: a namespace id and the incarnation the caller opened (its token was
+ *   checked against that incarnation). A backend acts only on that incarnation: when the namespace
+ *   is missing, or was deleted (and perhaps created again under the same id, which is a new
+ *   incarnation), every method throws NAMESPACE_NOT_FOUND. Writes and imports check this inside
+ *   their transaction, so a delete racing a write can never let the write land in a namespace
+ *   created later; a paged read checks it before each page. Deleting a namespace thereby ends the
+ *   requests in flight on it.
+ * - Positions are exact integers up to `MAX_POSITION` (2^53-1, the largest integer a JSON number or
+ *   a JS number holds exactly). A backend never hands out a position above it: a write whose next
+ *   global position or next stream position would exceed it throws INVALID_REQUEST
+ *   (`PositionLimitError`), decided inside the write transaction, never a duplicate position and
+ *   never DUPLICATE_MESSAGE_ID. Imports above `MAX_POSITION - 1` are refused above the backends.
  * - `data` and `metadata` are JSON text (an object; metadata may be null), so no layer re-parses
  *   a payload it only passes through.
  * - Times are integer microseconds since the Unix epoch.
@@ -55,14 +66,38 @@ export interface WriteResult {
   globalPosition: number;
 }
 
+/** The largest position (global or stream) a backend stores or hands out: 2^53-1. */
+export const MAX_POSITION = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A namespace as one request sees it: the id and the incarnation its token was checked against.
+ * Each `createNamespace` starts a new incarnation, so a ref taken before a delete never reaches a
+ * namespace created later under the same id.
+ */
+export interface NamespaceRef {
+  readonly id: string;
+  /** `NamespaceRecord.incarnation` of the namespace when the caller authenticated. */
+  readonly incarnation: string;
+}
+
 /** A namespace as stored in the metadata registry. */
 export interface NamespaceRecord {
   id: string;
+  /**
+   * Identity of this creation of the namespace (a random UUID set at create, never reused):
+   * deleting and creating the same id gives a new incarnation.
+   */
+  incarnation: string;
   description: string;
   /** Hex SHA-256 of the namespace's token. */
   tokenHash: string;
   /** Microseconds since the epoch. */
   createdAt: number;
+}
+
+/** A namespace with its message count, as `listNamespaces` returns it. */
+export interface NamespaceSummary extends NamespaceRecord {
+  messageCount: number;
 }
 
 export interface NamespaceStats {
@@ -172,52 +207,76 @@ export interface StoreBackend {
   readonly name: string;
   readonly supports: StoreCapabilities;
 
-  /** Registers a namespace and creates its storage. Throws NAMESPACE_EXISTS. */
+  /**
+   * Registers a namespace (with the record's incarnation) and creates its storage. Throws
+   * NAMESPACE_EXISTS.
+   */
   createNamespace(record: NamespaceRecord): Promise<void>;
-  /** Removes a namespace and all its messages; returns how many messages it held, null if missing. */
+  /**
+   * Removes a namespace and all its messages; returns how many messages it held, null if missing.
+   * Requests in flight on it end with NAMESPACE_NOT_FOUND (writes not yet committed are not
+   * stored); once this resolves nothing more is written to its storage.
+   */
   deleteNamespace(id: string): Promise<number | null>;
   /** The namespace's record, or null. */
   getNamespace(id: string): Promise<NamespaceRecord | null>;
-  /** Every namespace, sorted by id. */
-  listNamespaces(): Promise<NamespaceRecord[]>;
+  /**
+   * Every namespace with its message count, sorted by id (code-unit order). Must not need every
+   * namespace's storage open at once: a backend with per-namespace storage keeps the counts where
+   * it can answer from (SQLite: in the metadata database, see its index.ts).
+   */
+  listNamespaces(): Promise<NamespaceSummary[]>;
   /** Replaces a namespace's token hash. Throws NAMESPACE_NOT_FOUND. */
   setTokenHash(id: string, tokenHash: string): Promise<void>;
   /** Message and stream counts and the newest message's time. */
-  namespaceStats(ns: string): Promise<NamespaceStats>;
+  namespaceStats(ns: NamespaceRef): Promise<NamespaceStats>;
 
   /**
    * Appends one message at the stream's next position (0 for a new stream) and the namespace's
    * next global position (above every stored one). Concurrent writes to one stream get unique,
    * gapless positions. Throws STREAM_VERSION_CONFLICT (`StreamVersionConflictError`) when
    * `expectedVersion` is set and differs from the stream's version (-1 when missing), and
-   * DUPLICATE_MESSAGE_ID when the id exists in the namespace. Resolves once durable.
+   * DUPLICATE_MESSAGE_ID when the id exists in the namespace, INVALID_REQUEST
+   * (`PositionLimitError`) when the next global or stream position would exceed `MAX_POSITION`,
+   * NAMESPACE_NOT_FOUND when `ns`'s incarnation is gone (checked in the transaction). Resolves
+   * once durable.
    */
-  write(ns: string, message: NewMessage): Promise<WriteResult>;
+  write(ns: NamespaceRef, message: NewMessage): Promise<WriteResult>;
   /** A stream's messages in position order, in pages (each non-empty). */
-  readStream(ns: string, streamName: string, options: ReadStreamOptions): AsyncIterable<StoredMessage[]>;
+  readStream(
+    ns: NamespaceRef,
+    streamName: string,
+    options: ReadStreamOptions,
+  ): AsyncIterable<StoredMessage[]>;
   /**
    * A category's messages (every message of the namespace when `category` is '') in global
    * position order, in pages (each non-empty). A reader never skips a message committed by a
    * concurrent normal write.
    */
-  readCategory(ns: string, category: string, options: ReadCategoryOptions): AsyncIterable<StoredMessage[]>;
+  readCategory(
+    ns: NamespaceRef,
+    category: string,
+    options: ReadCategoryOptions,
+  ): AsyncIterable<StoredMessage[]>;
   /** The stream's message with the highest position (of `type`, when given), or null. */
-  lastMessage(ns: string, streamName: string, type?: string): Promise<StoredMessage | null>;
+  lastMessage(ns: NamespaceRef, streamName: string, type?: string): Promise<StoredMessage | null>;
   /** The stream's highest position, or null when it has no messages. */
-  streamVersion(ns: string, streamName: string): Promise<number | null>;
+  streamVersion(ns: NamespaceRef, streamName: string): Promise<number | null>;
   /** Streams sorted by name. */
-  listStreams(ns: string, options: ListStreamsOptions): Promise<StreamSummary[]>;
+  listStreams(ns: NamespaceRef, options: ListStreamsOptions): Promise<StreamSummary[]>;
   /** Categories sorted by name. */
-  listCategories(ns: string): Promise<CategorySummary[]>;
+  listCategories(ns: NamespaceRef): Promise<CategorySummary[]>;
 
   /**
    * Stores messages with their explicit positions, all in one transaction: on any error nothing
    * of the batch is stored. Throws `PositionExistsError` (POSITION_EXISTS) naming the first
    * record whose global position, (stream, position) or id — checked in that order — exists in
    * the namespace or earlier in the batch. Afterwards a normal write gets a global position above
-   * every stored one, and each stream continues at its highest position + 1.
+   * every stored one, and each stream continues at its highest position + 1. Positions arrive
+   * validated (1 ≤ gpos < MAX_POSITION, 0 ≤ pos < MAX_POSITION). NAMESPACE_NOT_FOUND when `ns`'s
+   * incarnation is gone (checked in the transaction).
    */
-  importBatch(ns: string, messages: readonly StoredMessage[], options?: ImportOptions): Promise<void>;
+  importBatch(ns: NamespaceRef, messages: readonly StoredMessage[], options?: ImportOptions): Promise<void>;
 
   /**
    * Only when `supports.sharedStorage`: calls `listener` for every commit made by OTHER processes

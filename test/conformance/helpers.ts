@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { EventoError } from '../../src/errors.js';
-import type { EventStore, JsonObject } from '../../src/store/event-store.js';
+import type { EventStore, JsonObject, NamespaceTarget } from '../../src/store/event-store.js';
 import type { StoredMessage, WriteResult } from '../../src/store/store.js';
 import type { ConformanceOptions } from './suite.js';
 
@@ -65,7 +65,7 @@ export async function createNamespace(store: EventStore, id = 'test'): Promise<s
 /** Writes `count` messages to one stream, one after another; returns the write results. */
 export async function writeSequential(
   store: EventStore,
-  ns: string,
+  ns: NamespaceTarget,
   stream: string,
   count: number,
   data: (i: number) => JsonObject = (i) => ({ i }),
@@ -79,7 +79,7 @@ export async function writeSequential(
 /** Writes `count` messages spread round-robin over `streams`, `concurrency` writes at a time. */
 export async function writeSpread(
   store: EventStore,
-  ns: string,
+  ns: NamespaceTarget,
   streams: readonly string[],
   count: number,
   concurrency = 100,

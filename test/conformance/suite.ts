@@ -9,9 +9,11 @@ import type { StoreCapabilities } from '../../src/store/store.js';
 import { commitsConformance } from './commits.js';
 import { concurrencyConformance } from './concurrency.js';
 import { importBatchConformance } from './import-batch.js';
+import { incarnationsConformance } from './incarnations.js';
 import { lastVersionConformance } from './last-version.js';
 import { listingConformance } from './listing.js';
 import { namespacesConformance } from './namespaces.js';
+import { positionsConformance } from './positions.js';
 import { readCategoryConformance } from './read-category.js';
 import { readSizeConformance } from './read-size.js';
 import { readStreamConformance } from './read-stream.js';
@@ -46,5 +48,7 @@ export function runStoreConformance(opts: ConformanceOptions): void {
     describe('import batch', () => importBatchConformance(opts));
     describe('commit events', () => commitsConformance(opts));
     describe('concurrency', () => concurrencyConformance(opts));
+    describe('namespace incarnations', () => incarnationsConformance(opts));
+    describe('positions near 2^53', () => positionsConformance(opts));
   });
 }

@@ -13,7 +13,7 @@ export async function handleCategoryGet(
   ctx: MethodContext,
 ): Promise<RawJson | RawJsonChunks> {
   const { categoryName, options } = parseCategoryGetArgs(args);
-  const messages = await ctx.store.getCategory(ctx.auth.namespace, categoryName, {
+  const messages = await ctx.store.getCategory(ctx.auth.ref, categoryName, {
     ...options,
     maxBytes: ctx.replyLimit,
   });

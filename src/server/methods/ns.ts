@@ -115,7 +115,7 @@ export async function handleNsStreams(
   args: readonly unknown[],
   ctx: MethodContext,
 ): Promise<NsStreamEntry[]> {
-  const streams = await ctx.store.listStreams(ctx.auth.namespace, parseNsStreamsArgs(args));
+  const streams = await ctx.store.listStreams(ctx.auth.ref, parseNsStreamsArgs(args));
   return streams.map((s) => ({
     stream: s.stream,
     version: s.version,
@@ -128,7 +128,7 @@ export async function handleNsCategories(
   _args: readonly unknown[],
   ctx: MethodContext,
 ): Promise<CategorySummary[]> {
-  const categories = await ctx.store.listCategories(ctx.auth.namespace);
+  const categories = await ctx.store.listCategories(ctx.auth.ref);
   return categories.map((c) => ({
     category: c.category,
     streamCount: c.streamCount,

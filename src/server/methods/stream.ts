@@ -17,7 +17,7 @@ import type { MethodContext } from '../rpc.js';
 export async function handleStreamWrite(args: readonly unknown[], ctx: MethodContext): Promise<WriteResult> {
   const { streamName, message, options } = parseStreamWriteArgs(args);
   const { position, globalPosition } = await ctx.store.writeMessage(
-    ctx.auth.namespace,
+    ctx.auth.ref,
     streamName,
     message,
     options,
@@ -34,7 +34,7 @@ export async function handleStreamGet(
   ctx: MethodContext,
 ): Promise<RawJson | RawJsonChunks> {
   const { streamName, options } = parseStreamGetArgs(args);
-  const messages = await ctx.store.getStream(ctx.auth.namespace, streamName, {
+  const messages = await ctx.store.getStream(ctx.auth.ref, streamName, {
     ...options,
     maxBytes: ctx.replyLimit,
   });
@@ -47,7 +47,7 @@ export async function handleStreamLast(
   ctx: MethodContext,
 ): Promise<RawJson | null> {
   const { streamName, type } = parseStreamLastArgs(args);
-  const message = await ctx.store.lastMessage(ctx.auth.namespace, streamName, type);
+  const message = await ctx.store.lastMessage(ctx.auth.ref, streamName, type);
   return message === null ? null : new RawJson(encodeStreamRow(message));
 }
 
@@ -57,5 +57,5 @@ export async function handleStreamVersion(
   ctx: MethodContext,
 ): Promise<number | null> {
   const { streamName } = parseStreamVersionArgs(args);
-  return ctx.store.streamVersion(ctx.auth.namespace, streamName);
+  return ctx.store.streamVersion(ctx.auth.ref, streamName);
 }

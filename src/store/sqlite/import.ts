@@ -8,8 +8,8 @@
 import { PositionExistsError, type PositionClash } from '../../errors.js';
 import type { ImportOptions, StoredMessage } from '../store.js';
 import { category } from '../stream-name.js';
-import type { NamespaceDb } from './namespace.js';
-import { isUniqueViolation } from './write.js';
+import type { NamespaceDb } from './namespace-db.js';
+import { COUNT_ADD_SQL, isUniqueViolation } from './write.js';
 
 const INSERT_SQL = `INSERT INTO messages
   (global_position, id, stream_name, category, type, position, data, metadata, time)
@@ -23,7 +23,10 @@ export function importBatch(
   const insert = h.statement(INSERT_SQL);
   h.db
     .transaction(() => {
-      if (options.clearFirst === true) h.statement('DELETE FROM messages').run();
+      if (options.clearFirst === true) {
+        h.statement('DELETE FROM messages').run();
+        h.statement('UPDATE stats SET message_count = 0').run();
+      }
       messages.forEach((m, index) => {
         try {
           insert.run(
@@ -42,6 +45,7 @@ export function importBatch(
           throw clashOf(h, m, index);
         }
       });
+      h.statement(COUNT_ADD_SQL).run(messages.length);
     })
     .immediate();
 }

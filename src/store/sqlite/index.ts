@@ -1,11 +1,12 @@
 /**
  * The SQLite backend: one metadata database plus one database per namespace (see schema.ts).
  *
- * URL: `sqlite://<metadata file>[?synchronous=full|normal]` with the namespace files under
+ * URL: `sqlite://<metadata file>[?synchronous=full|normal][&maxOpen=N]` with the namespace files under
  * `<data dir>/namespaces/` (the data dir defaults to the metadata file's directory), or `sqlite:`
  * for `<data dir>/eventodb.db`. `full` (default) fsyncs every commit; `normal` survives a crash of
- * the process but may lose the last commits on power loss. In memory (test mode, `memory:`) nothing
- * touches the disk.
+ * the process but may lose the last commits on power loss. `maxOpen` (default 256, at least 1):
+ * namespace databases kept open at once, least recently used closed first (namespace.ts). In memory
+ * (test mode, `memory:`) nothing touches the disk.
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -15,6 +16,7 @@ import type {
   BackendOpenOptions,
   ImportOptions,
   NamespaceRecord,
+  NamespaceRef,
   NewMessage,
   ReadCategoryOptions,
   ReadStreamOptions,
@@ -23,10 +25,11 @@ import type {
   WriteResult,
 } from '../store.js';
 import { importBatch } from './import.js';
-import { NamespaceRegistry } from './namespace.js';
+import { DEFAULT_MAX_OPEN, NamespaceRegistry, type NamespaceDb } from './namespace.js';
 import * as read from './read.js';
 import type { Synchronous } from './schema.js';
-import { appendGroup, GroupWriter } from './write.js';
+
+export { DEFAULT_MAX_OPEN };
 
 export interface SqliteBackendOptions {
   /** Everything in memory (test mode). */
@@ -37,39 +40,29 @@ export interface SqliteBackendOptions {
   dataDir?: string;
   /** `full` (default): every commit is fsynced; `normal`: survives a crash of the process only. */
   synchronous?: Synchronous;
+  /** Most namespace databases open at once (default `DEFAULT_MAX_OPEN`, 256). */
+  maxOpen?: number;
 }
 
 /**
- * How appends reach the database: group commit on the event loop. (A write worker thread was
- * measured too: on 2 cores, shared with the clients, it was no faster; see PERFORMANCE.md.)
+ * A paged read that holds the database open (the pool never closes it under the read) and stops
+ * with NAMESPACE_NOT_FOUND before the next page once the namespace is deleted. Each page is one
+ * synchronous statement (read.ts), so none runs on a closed connection.
  */
-interface Appender {
-  write(ns: string, message: NewMessage): Promise<WriteResult>;
-  /** Commits what is queued for `ns` and releases it (before its storage is removed). */
-  release(ns: string): Promise<void>;
-  close(): Promise<void>;
-}
-
-function inThreadAppender(registry: NamespaceRegistry): Appender {
-  const writers = new Map<string, GroupWriter>();
-  return {
-    write: async (ns, message) => {
-      let writer = writers.get(ns);
-      if (writer === undefined) {
-        const handle = registry.db(ns);
-        writer = new GroupWriter((messages) => handle.write(() => appendGroup(handle, messages)));
-        writers.set(ns, writer);
-      }
-      return writer.write(message);
-    },
-    release: async (ns) => {
-      await writers.get(ns)?.drained();
-      writers.delete(ns);
-    },
-    close: async () => {
-      await Promise.all([...writers.values()].map((w) => w.drained()));
-    },
-  };
+async function* heldPages(
+  registry: NamespaceRegistry,
+  ref: NamespaceRef,
+  pages: (handle: NamespaceDb) => AsyncIterable<StoredMessage[]>,
+): AsyncGenerator<StoredMessage[]> {
+  const handle = await registry.acquire(ref);
+  try {
+    for await (const page of pages(handle)) {
+      yield page;
+      handle.assertLive(ref);
+    }
+  } finally {
+    handle.release();
+  }
 }
 
 /** The SQLite entry of open-store.ts's registry. */
@@ -84,58 +77,62 @@ async function parseSqliteUrl(options: BackendOpenOptions): Promise<SqliteBacken
   if (options.inMemory) return { inMemory: true };
   const rest = options.url.replace(/^sqlite:(\/\/)?/i, '');
   const [path = '', query = ''] = rest.split('?');
-  const synchronous = new URLSearchParams(query).get('synchronous') ?? 'full';
+  const params = new URLSearchParams(query);
+  const synchronous = params.get('synchronous') ?? 'full';
   if (synchronous !== 'full' && synchronous !== 'normal') {
     throw invalidRequest('sqlite: synchronous must be full or normal');
+  }
+  const maxOpenText = params.get('maxOpen');
+  const maxOpen = maxOpenText === null ? undefined : Number(maxOpenText);
+  if (
+    maxOpen !== undefined &&
+    (!/^\d+$/.test(maxOpenText ?? '') || !Number.isSafeInteger(maxOpen) || maxOpen < 1)
+  ) {
+    throw invalidRequest('sqlite: maxOpen must be an integer ≥ 1');
   }
   if (path === '' && options.dataDir === undefined) {
     throw invalidRequest('sqlite: needs a metadata file (sqlite:///path/eventodb.db) or a data directory');
   }
   const metadataFile = path === '' ? join(resolve(options.dataDir ?? ''), 'eventodb.db') : resolve(path);
   const dataDir = resolve(options.dataDir ?? dirname(metadataFile));
-  await mkdir(dirname(metadataFile), { recursive: true });
-  return { metadataFile, dataDir, synchronous };
+  // Private like PostgreSQL's data directory (the mode applies only to directories created here).
+  await mkdir(dirname(metadataFile), { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  return { metadataFile, dataDir, synchronous, ...(maxOpen === undefined ? {} : { maxOpen }) };
 }
 
 export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend {
   const inMemory = options.inMemory === true;
-  const synchronous = options.synchronous ?? 'full';
   const registry = new NamespaceRegistry({
     metadataFile: inMemory ? null : (options.metadataFile ?? null),
     dataDir: inMemory ? null : (options.dataDir ?? null),
-    synchronous,
+    synchronous: options.synchronous ?? 'full',
+    maxOpen: options.maxOpen ?? DEFAULT_MAX_OPEN,
   });
-  const appender = inThreadAppender(registry);
 
   return {
     name: 'sqlite',
     supports: { persistent: !inMemory, sharedStorage: false, jsonFidelity: 'text' },
     createNamespace: async (record: NamespaceRecord) => registry.create(record),
-    deleteNamespace: async (id: string) => {
-      if (registry.get(id) === null) return null;
-      await appender.release(id);
-      return registry.delete(id);
-    },
+    deleteNamespace: async (id: string) => registry.delete(id),
     getNamespace: async (id: string) => registry.get(id),
     listNamespaces: async () => registry.list(),
     setTokenHash: async (id: string, hash: string) => registry.setTokenHash(id, hash),
-    namespaceStats: async (ns: string) => read.namespaceStats(registry.db(ns)),
-    write: (ns: string, message: NewMessage): Promise<WriteResult> => appender.write(ns, message),
-    readStream: (ns: string, name: string, o: ReadStreamOptions): AsyncIterable<StoredMessage[]> =>
-      read.readStream(registry.db(ns), name, o),
-    readCategory: (ns: string, name: string, o: ReadCategoryOptions): AsyncIterable<StoredMessage[]> =>
-      read.readCategory(registry.db(ns), name, o),
-    lastMessage: async (ns, name, type) => read.lastMessage(registry.db(ns), name, type),
-    streamVersion: async (ns, name) => read.streamVersion(registry.db(ns), name),
-    listStreams: async (ns, o) => read.listStreams(registry.db(ns), o),
-    listCategories: async (ns) => read.listCategories(registry.db(ns)),
-    importBatch: async (ns: string, messages: readonly StoredMessage[], o: ImportOptions = {}) => {
-      const handle = registry.db(ns);
-      await handle.write(() => importBatch(handle, messages, o));
-    },
-    close: async () => {
-      await appender.close();
-      await registry.close();
-    },
+    namespaceStats: async (ns) => registry.use(ns, read.namespaceStats),
+    // Group commit (write.ts) on the event loop. (A write worker thread was measured too: on 2
+    // cores, shared with the clients, it was no faster; see PERFORMANCE.md.)
+    write: async (ns, message: NewMessage): Promise<WriteResult> =>
+      registry.use(ns, (h) => h.append(message)),
+    readStream: (ns, name: string, o: ReadStreamOptions): AsyncIterable<StoredMessage[]> =>
+      heldPages(registry, ns, (h) => read.readStream(h, name, o)),
+    readCategory: (ns, name: string, o: ReadCategoryOptions): AsyncIterable<StoredMessage[]> =>
+      heldPages(registry, ns, (h) => read.readCategory(h, name, o)),
+    lastMessage: async (ns, name, type) => registry.use(ns, (h) => read.lastMessage(h, name, type)),
+    streamVersion: async (ns, name) => registry.use(ns, (h) => read.streamVersion(h, name)),
+    listStreams: async (ns, o) => registry.use(ns, (h) => read.listStreams(h, o)),
+    listCategories: async (ns) => registry.use(ns, (h) => read.listCategories(h)),
+    importBatch: async (ns, messages: readonly StoredMessage[], o: ImportOptions = {}) =>
+      registry.use(ns, (h) => h.write(() => importBatch(h, messages, o))),
+    close: async () => registry.close(),
   };
 }

@@ -3,12 +3,17 @@
  * writes that arrive meanwhile share the next transaction (and so one fsync), while each keeps
  * its own outcome. A failed INSERT aborts only its own statement (SQLite's ABORT conflict
  * resolution), so one conflict never fails the group.
+ *
+ * Global positions are given explicitly (the highest + 1), never left to SQLite's rowid choice:
+ * past the largest rowid SQLite picks a random one, and past 2^53 a JS number is no longer exact.
+ * A write whose next global or stream position would exceed `MAX_POSITION` is refused with
+ * `PositionLimitError`, inside the transaction that would have stored it.
  */
 import type { Transaction } from 'better-sqlite3';
-import { EventoError, StreamVersionConflictError } from '../../errors.js';
-import type { NewMessage, WriteResult } from '../store.js';
+import { EventoError, PositionLimitError, StreamVersionConflictError } from '../../errors.js';
+import { MAX_POSITION, type NewMessage, type WriteResult } from '../store.js';
 import { category } from '../stream-name.js';
-import type { NamespaceDb } from './namespace.js';
+import type { NamespaceDb } from './namespace-db.js';
 
 interface Pending {
   message: NewMessage;
@@ -17,8 +22,12 @@ interface Pending {
 }
 
 const VERSION_SQL = 'SELECT max(position) AS v FROM messages WHERE stream_name = ?';
-const INSERT_SQL = `INSERT INTO messages (id, stream_name, category, type, position, data, metadata, time)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
+const LAST_GPOS_SQL = 'SELECT max(global_position) AS g FROM messages';
+const INSERT_SQL = `INSERT INTO messages
+  (global_position, id, stream_name, category, type, position, data, metadata, time)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Keeps the namespace's message count (schema.ts `stats`) in the transaction that changes it. */
+export const COUNT_ADD_SQL = 'UPDATE stats SET message_count = message_count + ?';
 
 /** An append's outcome: its positions, or the error it alone failed with. */
 export type AppendOutcome = WriteResult | Error;
@@ -42,23 +51,36 @@ function appendTransaction(handle: NamespaceDb): AppendTransaction {
   let transaction = appendTransactions.get(handle);
   if (transaction === undefined) {
     transaction = handle.db.transaction((messages: readonly NewMessage[], outcomes: AppendOutcome[]) => {
-      for (const message of messages) outcomes.push(tryAppend(handle, message));
+      let last = (handle.statement(LAST_GPOS_SQL).get() as { g: number | null }).g ?? 0;
+      let added = 0;
+      for (const message of messages) {
+        const outcome = tryAppend(handle, message, last + 1);
+        if (!(outcome instanceof Error)) {
+          last = outcome.globalPosition;
+          added++;
+        }
+        outcomes.push(outcome);
+      }
+      if (added > 0) handle.statement(COUNT_ADD_SQL).run(added);
     });
     appendTransactions.set(handle, transaction);
   }
   return transaction;
 }
 
-function tryAppend(handle: NamespaceDb, message: NewMessage): AppendOutcome {
+function tryAppend(handle: NamespaceDb, message: NewMessage, globalPosition: number): AppendOutcome {
   const row = handle.statement(VERSION_SQL).get(message.streamName) as { v: number | null };
   const actual = row.v ?? -1;
   if (message.expectedVersion !== undefined && message.expectedVersion !== actual) {
     return new StreamVersionConflictError(message.streamName, message.expectedVersion, actual);
   }
+  if (actual + 1 > MAX_POSITION) return new PositionLimitError('position', MAX_POSITION);
+  if (globalPosition > MAX_POSITION) return new PositionLimitError('globalPosition', MAX_POSITION);
   try {
-    const info = handle
+    handle
       .statement(INSERT_SQL)
       .run(
+        globalPosition,
         message.id,
         message.streamName,
         category(message.streamName),
@@ -68,7 +90,7 @@ function tryAppend(handle: NamespaceDb, message: NewMessage): AppendOutcome {
         message.metadata,
         message.time,
       );
-    return { position: actual + 1, globalPosition: Number(info.lastInsertRowid) };
+    return { position: actual + 1, globalPosition };
   } catch (err) {
     if (isUniqueViolation(err)) {
       return new EventoError('DUPLICATE_MESSAGE_ID', `message id ${message.id} already exists`);
