@@ -109,6 +109,9 @@ const NAMESPACE_CACHE_ENTRIES = 10_000;
 export class EventStore {
   readonly #backend: StoreBackend;
   readonly #listeners = new Set<CommitListener>();
+  /** Writes and imports started and not settled yet. */
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #closing = false;
   readonly #namespaces: NamespaceCache;
   readonly #stopWatching: (() => void) | undefined;
 
@@ -206,11 +209,20 @@ export class EventStore {
    * INVALID_REQUEST (`PositionLimitError`) when the stream or the namespace has no position left
    * below 2^53.
    */
-  async writeMessage(
+  writeMessage(
     ns: NamespaceTarget,
     streamName: string,
     message: WriteMessageInput,
     options: WriteMessageOptions = {},
+  ): Promise<WriteResult> {
+    return this.#tracked(() => this.#writeMessage(ns, streamName, message, options));
+  }
+
+  async #writeMessage(
+    ns: NamespaceTarget,
+    streamName: string,
+    message: WriteMessageInput,
+    options: WriteMessageOptions,
   ): Promise<WriteResult> {
     assertStreamName(streamName);
     assertMessageType(message.type);
@@ -367,10 +379,18 @@ export class EventStore {
    * (`PositionExistsError` with the record's index), NAMESPACE_NOT_FOUND (also when `ns` is an
    * incarnation since deleted) or IMPORT_FAILED.
    */
-  async importBatch(
+  importBatch(
     ns: NamespaceTarget,
     messages: readonly StoredMessage[],
     options: ImportOptions = {},
+  ): Promise<void> {
+    return this.#tracked(() => this.#importBatch(ns, messages, options));
+  }
+
+  async #importBatch(
+    ns: NamespaceTarget,
+    messages: readonly StoredMessage[],
+    options: ImportOptions,
   ): Promise<void> {
     assertImportable(messages);
     messages.forEach(assertImportPositions);
@@ -388,11 +408,26 @@ export class EventStore {
     }
   }
 
-  /** Stops reporting commits, completes pending writes and releases the backend. */
+  /**
+   * Completes the writes and imports already asked for (later ones fail with BACKEND_ERROR), stops
+   * reporting commits and releases the backend.
+   */
   async close(): Promise<void> {
+    this.#closing = true;
+    await Promise.allSettled([...this.#inFlight]);
     this.#stopWatching?.();
     this.#listeners.clear();
     await this.#backend.close();
+  }
+
+  /** Runs a write, counted so that `close()` can wait for it. */
+  #tracked<T>(write: () => Promise<T>): Promise<T> {
+    if (this.#closing) return Promise.reject(new EventoError('BACKEND_ERROR', 'the store is closed'));
+    const running = write();
+    this.#inFlight.add(running);
+    const forget = () => this.#inFlight.delete(running);
+    running.then(forget, forget);
+    return running;
   }
 
   #emit(commit: Commit): void {

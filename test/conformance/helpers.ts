@@ -95,7 +95,7 @@ export async function writeSpread(
   }
 }
 
-/** A record for `importBatch`; JSON fields default to small objects, time to BASE_TIME + gpos. */
+/** A record for `importBatch`; JSON fields default to small objects, time to BASE_TIME + gpos (mod 10^9). */
 export function record(
   fields: Pick<StoredMessage, 'streamName' | 'position' | 'globalPosition'> & Partial<StoredMessage>,
 ): StoredMessage {
@@ -104,7 +104,7 @@ export function record(
     type: 'Imported',
     data: JSON.stringify({ gpos: fields.globalPosition }),
     metadata: null,
-    time: BASE_TIME + fields.globalPosition,
+    time: BASE_TIME + (fields.globalPosition % 1_000_000_000),
     ...fields,
   };
 }
