@@ -7,6 +7,8 @@
  *   `full` (default) fsyncs every commit; `normal` survives a process crash but may lose the last
  *   commits on power loss.
  * - `sqlite://:memory:` (or `memory:`): everything in memory, gone on close (test mode).
+ * - `postgres://user:pass@host:port/db[?pool=N&sslmode=...]` (or `postgresql://`): PostgreSQL,
+ *   `pool` connections per process (default 10); other query options go to the client.
  */
 import { dirname, resolve } from 'node:path';
 import { invalidRequest } from '../errors.js';
@@ -44,7 +46,11 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       }),
     );
   }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const { createPostgresBackend } = await import('./postgres/index.js');
+    return new EventStore(await createPostgresBackend(url));
+  }
   throw invalidRequest(
-    `unsupported database URL scheme: ${url.split(':')[0] ?? url} (supported: sqlite://, memory:)`,
+    `unsupported database URL scheme: ${url.split(':')[0] ?? url} (supported: sqlite://, postgres://, memory:)`,
   );
 }
