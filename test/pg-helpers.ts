@@ -38,7 +38,9 @@ export async function createTestDatabase(): Promise<string> {
 /** Drops a database made by `createTestDatabase`, closing whatever still uses it. */
 export async function dropTestDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
-  await withClient(pgAdminUrl(), (c) => c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`));
+  await withClient(pgAdminUrl(), (c) =>
+    c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
+  );
 }
 
 /** Drops every schema of the database but the system ones and `public`: an empty store again. */

@@ -25,7 +25,8 @@ const CHUNK_ROWS = 256;
 const SPECIAL = /[\\\n\r\t]/g;
 const HAS_SPECIAL = /[\\\n\r\t]/;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-const escape = (text: string): string => (HAS_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ESCAPES[c] ?? c) : text);
+const escape = (text: string): string =>
+  HAS_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ESCAPES[c] ?? c) : text;
 
 function copyLine(m: StoredMessage): string {
   const metadata = m.metadata === null ? '\\N' : escape(m.metadata);
@@ -81,7 +82,10 @@ async function copyRows(
 ): Promise<void> {
   await client.query('SAVEPOINT copy');
   try {
-    await pipeline(Readable.from(copyText(messages)), client.query(copyFrom(`COPY ${ref.table} (${COPY_COLUMNS}) FROM STDIN`)));
+    await pipeline(
+      Readable.from(copyText(messages)),
+      client.query(copyFrom(`COPY ${ref.table} (${COPY_COLUMNS}) FROM STDIN`)),
+    );
   } catch (err) {
     if ((err as { code?: unknown }).code !== '23505') throw err;
     await client.query('ROLLBACK TO SAVEPOINT copy');

@@ -32,9 +32,7 @@ const toMessage = (r: MessageRow): StoredMessage => ({
 export const PAGE_SIZE = 1000;
 
 async function messages(pool: pg.Pool, ref: NamespaceRef, text: string, values: unknown[]) {
-  const result = await inNamespace(ref.id, () =>
-    pool.query<MessageRow>({ text, values, rowMode: 'array' }),
-  );
+  const result = await inNamespace(ref.id, () => pool.query<MessageRow>({ text, values, rowMode: 'array' }));
   return result.rows.map(toMessage);
 }
 
@@ -147,7 +145,11 @@ async function query<R extends pg.QueryResultRow>(
   return (await inNamespace(ref.id, () => pool.query<R>(text, values))).rows;
 }
 
-export async function streamVersion(pool: pg.Pool, ref: NamespaceRef, streamName: string): Promise<number | null> {
+export async function streamVersion(
+  pool: pg.Pool,
+  ref: NamespaceRef,
+  streamName: string,
+): Promise<number | null> {
   const rows = await query<{ v: number }>(
     pool,
     ref,
