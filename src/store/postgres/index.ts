@@ -29,11 +29,11 @@ const INT8_OID = 20;
 const JSON_OIDS = new Set([114, 3802]);
 
 /** bigint as a JS number (positions and counts stay below 2^53); JSON stays text. */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): ((value: string) => unknown) => {
     if (oid === INT8_OID) return (text: string) => Number(text);
     if (JSON_OIDS.has(oid)) return (text: string) => text;
-    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+    return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown;
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
@@ -72,6 +72,15 @@ function where(url: string): string {
   }
 }
 
+/** The first line of an error's message; a refused `localhost` (IPv4 and IPv6) is an AggregateError. */
+function reasonOf(err: unknown): string {
+  if (err instanceof AggregateError && err.errors.length > 0) return reasonOf(err.errors[0]);
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: unknown }).code;
+  const message = err.message !== '' ? err.message : typeof code === 'string' ? code : 'unknown error';
+  return message.split('\n')[0] ?? message;
+}
+
 /**
  * Connects, checks the database and runs the registry migrations. Throws one clear line when the
  * server cannot be reached or used.
@@ -92,8 +101,10 @@ export async function createPostgresBackend(url: string): Promise<StoreBackend> 
     });
   } catch (err) {
     await pool.end().catch(() => undefined);
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`cannot use PostgreSQL at ${where(url)}: ${reason.split('\n')[0] ?? ''}`, { cause: err });
+    const reason = reasonOf(err);
+    // One line, no cause: the CLI prints it as it is (a cause would repeat the reason).
+    // eslint-disable-next-line preserve-caught-error
+    throw new Error(`cannot use PostgreSQL at ${where(url)}: ${reason}`);
   }
   return postgresBackend(pool);
 }
