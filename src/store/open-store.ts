@@ -8,6 +8,8 @@
  * - `sqlite://<metadata file>[?synchronous=full|normal]`, or `sqlite:` for `<data dir>/eventodb.db`
  *   (the default when no URL is given); see src/store/sqlite/index.ts.
  * - `memory:`: SQLite in memory (the same as `sqlite:` in test mode).
+ * - `postgres://user:pass@host:port/db[?pool=N&sslmode=...]` (or `postgresql://`): PostgreSQL,
+ *   `pool` connections per process (default 10); other query options go to the client.
  */
 import { EventoError, invalidRequest } from '../errors.js';
 import { EventStore, type EventStoreOptions } from './event-store.js';

@@ -1,0 +1,153 @@
+/**
+ * ImportBatch: explicit positions, one transaction per batch, rows sent with COPY under the
+ * namespace's write lock (so no normal write interleaves). The COPY is optimistic: when it hits a
+ * unique constraint, it is rolled back to a savepoint and the clash is then found in the
+ * contract's order (global position, stream position, id; against stored rows and earlier rows of
+ * the batch), still inside the transaction, so a clearFirst delete is taken into account. Last,
+ * the global-position sequence moves to max(its value, the batch's highest), never backwards.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { PositionExistsError, type PositionClash } from '../../errors.js';
+import type { ImportOptions, StoredMessage } from '../store.js';
+import { formatTime } from '../time.js';
+import { inNamespace } from './namespace.js';
+import type { NamespaceRef } from './schema.js';
+
+const COPY_COLUMNS = 'global_position, position, time, stream_name, type, data, metadata, id';
+
+/** Rows per chunk handed to the COPY stream. */
+const CHUNK_ROWS = 256;
+
+/** COPY text format: backslash, newline, carriage return and tab are escaped. */
+const SPECIAL = /[\\\n\r\t]/g;
+const HAS_SPECIAL = /[\\\n\r\t]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const escape = (text: string): string =>
+  HAS_SPECIAL.test(text) ? text.replace(SPECIAL, (c) => ESCAPES[c] ?? c) : text;
+
+function copyLine(m: StoredMessage): string {
+  const metadata = m.metadata === null ? '\\N' : escape(m.metadata);
+  return `${m.globalPosition}\t${m.position}\t${formatTime(m.time)}\t${escape(m.streamName)}\t${escape(m.type)}\t${escape(m.data)}\t${metadata}\t${m.id}\n`;
+}
+
+function* copyText(messages: readonly StoredMessage[]): Generator<string> {
+  for (let start = 0; start < messages.length; start += CHUNK_ROWS) {
+    let text = '';
+    for (let i = start; i < Math.min(messages.length, start + CHUNK_ROWS); i++) {
+      text += copyLine(messages[i] as StoredMessage);
+    }
+    yield text;
+  }
+}
+
+export async function importBatch(
+  pool: pg.Pool,
+  ref: NamespaceRef,
+  messages: readonly StoredMessage[],
+  options: ImportOptions,
+): Promise<void> {
+  await inNamespace(ref.id, async () => {
+    if (messages.length === 0 && options.clearFirst !== true) {
+      await pool.query(`SELECT FROM ${ref.table} LIMIT 0`);
+      return;
+    }
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${ref.lock})`);
+      try {
+        if (options.clearFirst === true) await client.query(`DELETE FROM ${ref.table}`);
+        if (messages.length > 0) await copyRows(client, ref, messages);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        throw err;
+      }
+    } catch (err) {
+      if (!(err instanceof PositionExistsError)) broken ??= err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  });
+}
+
+async function copyRows(
+  client: pg.PoolClient,
+  ref: NamespaceRef,
+  messages: readonly StoredMessage[],
+): Promise<void> {
+  await client.query('SAVEPOINT copy');
+  try {
+    await pipeline(
+      Readable.from(copyText(messages)),
+      client.query(copyFrom(`COPY ${ref.table} (${COPY_COLUMNS}) FROM STDIN`)),
+    );
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== '23505') throw err;
+    await client.query('ROLLBACK TO SAVEPOINT copy');
+    throw await clashOf(client, ref, messages);
+  }
+  let top = 0;
+  for (const m of messages) if (m.globalPosition > top) top = m.globalPosition;
+  await client.query(
+    `SELECT setval(${ref.sequenceLiteral}, greatest($1::int8,
+      (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM ${ref.sequence})))`,
+    [top],
+  );
+}
+
+interface ExistingRow {
+  k: number;
+  s: string | null;
+  n: number;
+}
+
+/** The first record that clashes, and how (see the file comment). */
+async function clashOf(
+  client: pg.PoolClient,
+  ref: NamespaceRef,
+  messages: readonly StoredMessage[],
+): Promise<PositionExistsError> {
+  const { rows } = await client.query<ExistingRow>(
+    `SELECT 0 AS k, NULL AS s, global_position AS n FROM ${ref.table} WHERE global_position = ANY($1::int8[])
+    UNION ALL SELECT 1, m.stream_name, m.position FROM ${ref.table} m
+      JOIN unnest($2::text[], $3::int8[]) AS u(s, p) ON m.stream_name = u.s AND m.position = u.p
+    UNION ALL SELECT 2, id::text, 0 FROM ${ref.table} WHERE id = ANY($4::uuid[])`,
+    [
+      messages.map((m) => m.globalPosition),
+      messages.map((m) => m.streamName),
+      messages.map((m) => m.position),
+      messages.map((m) => m.id),
+    ],
+  );
+  const gpos = new Set<number>();
+  const streamPositions = new Set<string>();
+  const ids = new Set<string>();
+  const streamKey = (stream: string, position: number): string => JSON.stringify([stream, position]);
+  for (const row of rows) {
+    if (row.k === 0) gpos.add(row.n);
+    else if (row.k === 1) streamPositions.add(streamKey(row.s ?? '', row.n));
+    else ids.add(row.s ?? '');
+  }
+  for (const [index, m] of messages.entries()) {
+    const key = streamKey(m.streamName, m.position);
+    const id = m.id.toLowerCase();
+    const found: [PositionClash, string] | null = gpos.has(m.globalPosition)
+      ? ['gpos', `global position ${m.globalPosition} already exists`]
+      : streamPositions.has(key)
+        ? ['stream-position', `stream ${m.streamName} position ${m.position} already exists`]
+        : ids.has(id)
+          ? ['id', `message id ${m.id} already exists`]
+          : null;
+    if (found !== null) return new PositionExistsError(index, found[0], found[1]);
+    gpos.add(m.globalPosition);
+    streamPositions.add(key);
+    ids.add(id);
+  }
+  // Not reached: the COPY failed on one of these constraints.
+  return new PositionExistsError(0, 'gpos', 'a record clashes with a stored one');
+}

@@ -1,0 +1,196 @@
+/** Reads: paged in global or stream order, each page one short statement (no open cursors). */
+import type pg from 'pg';
+import type {
+  CategorySummary,
+  ListStreamsOptions,
+  NamespaceStats,
+  ReadCategoryOptions,
+  ReadStreamOptions,
+  StoredMessage,
+  StreamSummary,
+} from '../store.js';
+import { inNamespace } from './namespace.js';
+import { micros, type NamespaceRef } from './schema.js';
+
+/** The message columns, read as arrays (no row objects) and mapped by `toMessage`. */
+const COLUMNS = `id, stream_name, type, position, global_position, data, metadata, ${micros()}`;
+
+type MessageRow = [string, string, string, number, number, string, string | null, number];
+
+const toMessage = (r: MessageRow): StoredMessage => ({
+  id: r[0],
+  streamName: r[1],
+  type: r[2],
+  position: r[3],
+  globalPosition: r[4],
+  data: r[5],
+  metadata: r[6],
+  time: r[7],
+});
+
+/** Rows per statement. */
+export const PAGE_SIZE = 1000;
+
+async function messages(pool: pg.Pool, ref: NamespaceRef, text: string, values: unknown[]) {
+  const result = await inNamespace(ref.id, () => pool.query<MessageRow>({ text, values, rowMode: 'array' }));
+  return result.rows.map(toMessage);
+}
+
+/** Pages of `fetch(from, n)` until `limit` rows or the end; `next` gives the following `from`. */
+async function* paged(
+  fetch: (from: number, n: number) => Promise<StoredMessage[]>,
+  from: number,
+  limit: number | null,
+  next: (last: StoredMessage) => number,
+): AsyncGenerator<StoredMessage[]> {
+  let left = limit ?? Number.POSITIVE_INFINITY;
+  while (left > 0) {
+    const n = Math.min(left, PAGE_SIZE);
+    const page = await fetch(from, n);
+    const last = page.at(-1);
+    if (last === undefined) return;
+    left -= page.length;
+    from = next(last);
+    yield page;
+    if (page.length < n) return;
+  }
+}
+
+export function readStream(
+  pool: pg.Pool,
+  ref: NamespaceRef,
+  streamName: string,
+  o: ReadStreamOptions,
+): AsyncIterable<StoredMessage[]> {
+  if (o.fromGlobalPosition !== undefined) {
+    const sql = `SELECT ${COLUMNS} FROM ${ref.table}
+      WHERE stream_name = $1 AND global_position >= $2 ORDER BY global_position LIMIT $3`;
+    const fetch = (from: number, n: number) => messages(pool, ref, sql, [streamName, from, n]);
+    return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
+  }
+  const sql = `SELECT ${COLUMNS} FROM ${ref.table}
+    WHERE stream_name = $1 AND position >= $2 ORDER BY position LIMIT $3`;
+  const fetch = (from: number, n: number) => messages(pool, ref, sql, [streamName, from, n]);
+  return paged(fetch, o.fromPosition, o.limit, (m) => m.position + 1);
+}
+
+/** The consumer-group member owning a stream (stream-name.ts's rule, Message DB's `hash_64`). */
+const MEMBER = `CASE WHEN strpos(stream_name, '-') = 0 THEN -1 ELSE
+  mod(abs(('x' || left(md5(split_part(substr(stream_name, strpos(stream_name, '-') + 1), '+', 1)), 16))
+    ::bit(64)::int8::numeric), $SIZE) END`;
+
+export function readCategory(
+  pool: pg.Pool,
+  ref: NamespaceRef,
+  name: string,
+  o: ReadCategoryOptions,
+): AsyncIterable<StoredMessage[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const param = (value: unknown): string => `$${args.push(value)}`;
+  if (name !== '') where.push(`category = ${param(name)}`);
+  const from = param(0);
+  where.push(`global_position >= ${from}`);
+  if (o.correlation !== undefined) {
+    where.push(`split_part(metadata ->> 'correlationStreamName', '-', 1) = ${param(o.correlation)}`);
+  }
+  if (o.consumerGroup !== undefined) {
+    const size = param(o.consumerGroup.size);
+    where.push(`${MEMBER.replace('$SIZE', size)} = ${param(o.consumerGroup.member)}`);
+  }
+  const limit = param(0);
+  const sql = `SELECT ${COLUMNS} FROM ${ref.table} WHERE ${where.join(' AND ')}
+    ORDER BY global_position LIMIT ${limit}`;
+  const fromIndex = Number(from.slice(1)) - 1;
+  const limitIndex = Number(limit.slice(1)) - 1;
+  const fetch = (start: number, n: number) => {
+    const values = [...args];
+    values[fromIndex] = start;
+    values[limitIndex] = n;
+    return messages(pool, ref, sql, values);
+  };
+  return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
+}
+
+export async function lastMessage(
+  pool: pg.Pool,
+  ref: NamespaceRef,
+  streamName: string,
+  type?: string,
+): Promise<StoredMessage | null> {
+  const rows =
+    type === undefined
+      ? await messages(
+          pool,
+          ref,
+          `SELECT ${COLUMNS} FROM ${ref.table} WHERE stream_name = $1 ORDER BY position DESC LIMIT 1`,
+          [streamName],
+        )
+      : await messages(
+          pool,
+          ref,
+          `SELECT ${COLUMNS} FROM ${ref.table} WHERE stream_name = $1 AND type = $2
+            ORDER BY position DESC LIMIT 1`,
+          [streamName, type],
+        );
+  return rows[0] ?? null;
+}
+
+async function query<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  ref: NamespaceRef,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  return (await inNamespace(ref.id, () => pool.query<R>(text, values))).rows;
+}
+
+export async function streamVersion(
+  pool: pg.Pool,
+  ref: NamespaceRef,
+  streamName: string,
+): Promise<number | null> {
+  const rows = await query<{ v: number }>(
+    pool,
+    ref,
+    `SELECT position AS v FROM ${ref.table} WHERE stream_name = $1 ORDER BY position DESC LIMIT 1`,
+    [streamName],
+  );
+  return rows[0]?.v ?? null;
+}
+
+export async function listStreams(
+  pool: pg.Pool,
+  ref: NamespaceRef,
+  o: ListStreamsOptions,
+): Promise<StreamSummary[]> {
+  const prefix = o.prefix ?? '';
+  return query<StreamSummary>(
+    pool,
+    ref,
+    `SELECT stream_name AS stream, max(position) AS version, ${micros('max(time)')} AS "lastActivity"
+    FROM ${ref.table}
+    WHERE stream_name > $1 AND stream_name >= $2 AND starts_with(stream_name, $2)
+    GROUP BY stream_name ORDER BY stream_name LIMIT $3`,
+    [o.after ?? '', prefix, o.limit],
+  );
+}
+
+export async function listCategories(pool: pg.Pool, ref: NamespaceRef): Promise<CategorySummary[]> {
+  return query<CategorySummary>(
+    pool,
+    ref,
+    `SELECT category, count(DISTINCT stream_name) AS "streamCount", count(*) AS "messageCount"
+    FROM ${ref.table} GROUP BY category ORDER BY category`,
+  );
+}
+
+export async function namespaceStats(pool: pg.Pool, ref: NamespaceRef): Promise<NamespaceStats> {
+  const [row] = await query<NamespaceStats>(
+    pool,
+    ref,
+    `SELECT count(*) AS "messageCount", count(DISTINCT stream_name) AS "streamCount",
+      ${micros('max(time)')} AS "lastActivity" FROM ${ref.table}`,
+  );
+  return row ?? { messageCount: 0, streamCount: 0, lastActivity: null };
+}
