@@ -61,6 +61,11 @@ export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
 
 export type ErrorDetails = Record<string, unknown>;
 
+/** What `Error` takes as its second argument. */
+export interface ErrorOptions {
+  cause?: unknown;
+}
+
 /** The error every layer throws; the server turns it into `{"error":{code,message,details}}`. */
 export class EventoError extends Error {
   readonly code: ErrorCode;
@@ -149,8 +154,71 @@ export class InvalidRecordError extends EventoError {
   }
 }
 
-/** Shorthands for the codes thrown from many places. */
-export const invalidRequest = (message: string, details?: ErrorDetails): EventoError =>
-  new EventoError('INVALID_REQUEST', message, details);
+/** One factory per code: the rest of the code builds errors through these, never from a code string. */
+export const invalidRequest = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('INVALID_REQUEST', message, details, options);
+/** NAMESPACE_NOT_FOUND for namespace `id` (one message everywhere). */
+export const namespaceNotFound = (id: string): EventoError =>
+  new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
+export const authUnauthorized = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('AUTH_UNAUTHORIZED', message, details, options);
+export const requestTimeout = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('REQUEST_TIMEOUT', message, details, options);
+export const payloadTooLarge = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('PAYLOAD_TOO_LARGE', message, details, options);
+export const namespaceExists = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('NAMESPACE_EXISTS', message, details, options);
+export const invalidRecord = (message: string, details?: ErrorDetails, options?: ErrorOptions): EventoError =>
+  new EventoError('INVALID_RECORD', message, details, options);
+export const importFailed = (message: string, details?: ErrorDetails, options?: ErrorOptions): EventoError =>
+  new EventoError('IMPORT_FAILED', message, details, options);
+export const duplicateMessageId = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('DUPLICATE_MESSAGE_ID', message, details, options);
+export const backendError = (message: string, details?: ErrorDetails, options?: ErrorOptions): EventoError =>
+  new EventoError('BACKEND_ERROR', message, details, options);
+export const tooManyConnections = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('TOO_MANY_CONNECTIONS', message, details, options);
+export const notFound = (message: string, details?: ErrorDetails, options?: ErrorOptions): EventoError =>
+  new EventoError('NOT_FOUND', message, details, options);
+export const methodNotFound = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('METHOD_NOT_FOUND', message, details, options);
+export const invalidJson = (message: string, details?: ErrorDetails, options?: ErrorOptions): EventoError =>
+  new EventoError('INVALID_JSON', message, details, options);
+export const headersTooLarge = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('HEADERS_TOO_LARGE', message, details, options);
+export const authRequired = (message: string, details?: ErrorDetails, options?: ErrorOptions): EventoError =>
+  new EventoError('AUTH_REQUIRED', message, details, options);
+export const authInvalidToken = (
+  message: string,
+  details?: ErrorDetails,
+  options?: ErrorOptions,
+): EventoError => new EventoError('AUTH_INVALID_TOKEN', message, details, options);
 
 export const isEventoError = (err: unknown): err is EventoError => err instanceof EventoError;

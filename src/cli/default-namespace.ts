@@ -3,7 +3,7 @@
  * operator holds for it always works. A token is printed only when it was generated, once.
  */
 import type { Logger } from 'pino';
-import { DEFAULT_NAMESPACE, generateToken, hashToken, parseToken } from '../server/auth.js';
+import { DEFAULT_NAMESPACE, generateToken, hashToken, parseToken } from '../token.js';
 import type { EventStore } from '../store/event-store.js';
 import { writeLine, type CliIo } from './io.js';
 

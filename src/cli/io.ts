@@ -19,7 +19,7 @@ export interface CliIo {
   isStdoutTTY: boolean;
   /** Whether stderr is a terminal (live progress bar vs. plain periodic lines). */
   isStderrTTY: boolean;
-  /** The environment flags fall back to (`EVENTODB_*`, `NO_COLOR`). */
+  /** The environment flags fall back to (`EVENTODB_*`). */
   env: NodeJS.ProcessEnv;
   /**
    * Aborted on SIGTERM/SIGINT (main.ts) or by a test. A long-running command stops cleanly when
@@ -45,12 +45,6 @@ export function processIo(signal: AbortSignal): CliIo {
 /** Writes `text` and a newline. */
 export function writeLine(stream: Writable, text: string): void {
   stream.write(`${text}\n`);
-}
-
-/** Whether to colour stderr output: a terminal, and `NO_COLOR` unset or empty (no-color.org). */
-export function isColorEnabled(io: CliIo): boolean {
-  const noColor = io.env['NO_COLOR'];
-  return io.isStderrTTY && (noColor === undefined || noColor === '');
 }
 
 /**

@@ -20,7 +20,8 @@
  * wrong type or range is INVALID_RECORD. Export writes `time` exactly as the server formats it, so export → import →
  * export is byte-identical.
  */
-import { EventoError } from '../errors.js';
+import type { EventoError } from '../errors.js';
+import { invalidJson, invalidRecord } from '../errors.js';
 import type { StoredMessage } from '../store/store.js';
 import { parseTime } from '../store/time.js';
 import { exceedsJsonDepth, isNameText, isUuid, MAX_JSON_DEPTH } from '../store/validate.js';
@@ -39,7 +40,7 @@ export interface ExportRecord {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const invalid = (message: string): EventoError => new EventoError('INVALID_RECORD', message);
+const invalid = (message: string): EventoError => invalidRecord(message);
 
 /** Parses one line into a message to import. Throws INVALID_JSON or INVALID_RECORD. */
 export function parseRecordLine(line: string): StoredMessage {
@@ -47,7 +48,7 @@ export function parseRecordLine(line: string): StoredMessage {
   try {
     value = JSON.parse(line);
   } catch {
-    throw new EventoError('INVALID_JSON', 'line is not valid JSON');
+    throw invalidJson('line is not valid JSON');
   }
   if (!isObject(value)) throw invalid('record must be a JSON object');
   const { id, stream, type, pos, gpos, data, meta, time } = value;

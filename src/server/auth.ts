@@ -1,34 +1,22 @@
 /**
- * Tokens and authorization (wire contract §2).
- *
- * A token is `ns_` + base64url-without-padding(namespace id) + `_` + 64 lower-case hex chars
- * (32 random bytes). The namespace part is the text between `ns_` and the LAST `_`, because
- * base64url itself may contain `_` and `-`. Only the hex SHA-256 of the whole token is stored,
- * and hashes are compared in constant time.
+ * Authorization (wire contract §2); the token format itself is src/token.ts.
  *
  * `authenticateToken` is the one check every authenticated route makes (`/rpc` through
- * `bearerToken`, `/import` and later `/subscribe` through `authenticateRequest`), so the rules below
+ * `bearerToken`, `/import` and `/subscribe` through `authenticateRequest`), so the rules below
  * live in one place:
  * - no token → 401 AUTH_REQUIRED (test mode: acts on `default`, as admin);
  * - malformed token → 401 AUTH_INVALID_TOKEN;
  * - unknown namespace or wrong secret → 403 AUTH_UNAUTHORIZED (test mode: an unknown namespace is
  *   created with that token and the reply carries `X-EventoDB-Token`).
  */
-import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { EventoError } from '../errors.js';
+import { EventoError, authInvalidToken, authRequired, authUnauthorized } from '../errors.js';
 import type { EventStore, NamespaceTarget } from '../store/event-store.js';
 import type { NamespaceRecord, NamespaceRef } from '../store/store.js';
-import { isNamespaceId } from '../store/validate.js';
-
-/** The namespace whose token is the admin token. */
-export const DEFAULT_NAMESPACE = 'default';
+import { DEFAULT_NAMESPACE, hashesEqual, hashToken, parseToken } from '../token.js';
 
 /** Reply header carrying a token that test mode just registered. */
 export const TOKEN_HEADER = 'X-EventoDB-Token';
-
-const SECRET = /^[0-9a-f]{64}$/;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** What authentication needs to know. */
 export interface AuthOptions {
@@ -51,36 +39,6 @@ export interface AuthContext {
   isAdmin: boolean;
   /** Set when test mode created the namespace for this token during this request. */
   issuedToken?: string;
-}
-
-/** A new token for namespace `nsId`: 32 random bytes as the secret. */
-export function generateToken(nsId: string): string {
-  return `ns_${Buffer.from(nsId, 'utf8').toString('base64url')}_${randomBytes(32).toString('hex')}`;
-}
-
-/** The namespace a token names, or null when the token is malformed. */
-export function parseToken(token: string): { namespace: string } | null {
-  if (!token.startsWith('ns_')) return null;
-  const last = token.lastIndexOf('_');
-  if (last <= 3) return null;
-  const encoded = token.slice(3, last);
-  if (!BASE64URL.test(encoded) || !SECRET.test(token.slice(last + 1))) return null;
-  const namespace = Buffer.from(encoded, 'base64url').toString('utf8');
-  // Reject non-canonical encodings, so one namespace has one spelling.
-  if (Buffer.from(namespace, 'utf8').toString('base64url') !== encoded) return null;
-  return isNamespaceId(namespace) ? { namespace } : null;
-}
-
-/** The hex SHA-256 of a token, as stored. */
-export function hashToken(token: string): string {
-  return hash('sha256', token, 'hex');
-}
-
-/** Constant-time comparison of two hex hashes. */
-export function hashesEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /**
@@ -110,10 +68,10 @@ export async function authenticateToken(
 ): Promise<AuthContext> {
   if (token === undefined) {
     if (options.testMode) return { namespace: DEFAULT_NAMESPACE, ref: DEFAULT_NAMESPACE, isAdmin: true };
-    throw new EventoError('AUTH_REQUIRED', 'a token is required: send Authorization: Bearer <token>');
+    throw authRequired('a token is required: send Authorization: Bearer <token>');
   }
   const parsed = parseToken(token);
-  if (parsed === null) throw new EventoError('AUTH_INVALID_TOKEN', 'the token is malformed');
+  if (parsed === null) throw authInvalidToken('the token is malformed');
   const { namespace } = parsed;
   const hash = hashToken(token);
   let record = await options.store.getNamespace(namespace);
@@ -123,7 +81,7 @@ export async function authenticateToken(
     if (record?.tokenHash === hash) issuedToken = token;
   }
   if (record === null || !hashesEqual(record.tokenHash, hash)) {
-    throw new EventoError('AUTH_UNAUTHORIZED', 'the token is not valid for its namespace');
+    throw authUnauthorized('the token is not valid for its namespace');
   }
   const context: AuthContext = { namespace, ref: refOf(record), isAdmin: namespace === DEFAULT_NAMESPACE };
   return issuedToken === undefined ? context : { ...context, issuedToken };
@@ -165,12 +123,12 @@ export async function authenticateRequest(
 
 /** Throws 403 AUTH_UNAUTHORIZED unless the caller holds the admin token. */
 export function assertAdmin(auth: AuthContext): void {
-  if (!auth.isAdmin) throw new EventoError('AUTH_UNAUTHORIZED', 'this method needs the admin token');
+  if (!auth.isAdmin) throw authUnauthorized('this method needs the admin token');
 }
 
 /** Throws 403 AUTH_UNAUTHORIZED unless the caller is admin or holds namespace `id`'s token. */
 export function assertNamespaceAccess(auth: AuthContext, id: string): void {
   if (!auth.isAdmin && auth.namespace !== id) {
-    throw new EventoError('AUTH_UNAUTHORIZED', 'this token may not inspect that namespace');
+    throw authUnauthorized('this token may not inspect that namespace');
   }
 }

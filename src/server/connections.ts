@@ -26,8 +26,8 @@ import {
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { EventoError } from '../errors.js';
-import { JSON_TYPE } from './http-errors.js';
+import { EventoError, headersTooLarge, requestTimeout, tooManyConnections } from '../errors.js';
+import { JSON_TYPE, errorEnvelope } from './http-errors.js';
 
 /** Connection limits; every field is in milliseconds except `maxConnections`. */
 export interface ConnectionLimits {
@@ -69,7 +69,7 @@ export function createLimitedServer(limits: ConnectionLimits, listener: Listener
     },
     (req, res) => {
       if (overCap.has(req.socket)) {
-        sendError(res, new EventoError('TOO_MANY_CONNECTIONS', 'too many open connections; retry later'));
+        sendError(res, tooManyConnections('too many open connections; retry later'));
         return;
       }
       if (hasBody(req)) bodies.add(req, res);
@@ -137,12 +137,12 @@ class BodyWatch {
 function stalled(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket;
   if (res.headersSent) socket.destroy();
-  else sendError(res, new EventoError('REQUEST_TIMEOUT', 'the request body stalled'), () => socket.destroy());
+  else sendError(res, requestTimeout('the request body stalled'), () => socket.destroy());
 }
 
 /** Sends `error` as the contract's envelope and closes the connection after it. */
 function sendError(res: ServerResponse, error: EventoError, after?: () => void): void {
-  const text = JSON.stringify({ error: error.toJSON() });
+  const text = errorEnvelope(error);
   res.writeHead(error.status, {
     'content-type': JSON_TYPE,
     'content-length': Buffer.byteLength(text),
@@ -163,9 +163,9 @@ export function createClientErrorHandler(logger: Logger | undefined): (err: Erro
     logger?.debug({ err }, 'client error');
     const error =
       code === 'HPE_HEADER_OVERFLOW'
-        ? new EventoError('HEADERS_TOO_LARGE', 'the request headers are too large')
+        ? headersTooLarge('the request headers are too large')
         : code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? new EventoError('REQUEST_TIMEOUT', 'the request headers did not arrive in time')
+          ? requestTimeout('the request headers did not arrive in time')
           : new EventoError(
               'INVALID_REQUEST',
               `malformed HTTP request (${typeof code === 'string' ? code : 'parse error'})`,
@@ -173,7 +173,7 @@ export function createClientErrorHandler(logger: Logger | undefined): (err: Erro
     // A reply already under way on this socket cannot be followed by another.
     const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (socket.writable && inFlight?.headersSent !== true) {
-      const text = JSON.stringify({ error: error.toJSON() });
+      const text = errorEnvelope(error);
       socket.write(
         `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}\r\nContent-Type: ${JSON_TYPE}\r\n` +
           `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,

@@ -13,16 +13,17 @@ import fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Server } from 'node:http';
-import { EventoError } from '../errors.js';
+import type { EventoError } from '../errors.js';
+import { notFound } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
-import type { AuthOptions } from './auth.js';
+import type { RouteDeps } from './context.js';
 import {
   createClientErrorHandler,
   createLimitedServer,
   DEFAULT_CONNECTION_LIMITS,
   type ConnectionLimits,
 } from './connections.js';
-import { JSON_TYPE, toEventoError } from './http-errors.js';
+import { JSON_TYPE, toEventoError, errorEnvelope } from './http-errors.js';
 import { createServerLogger, type ServerLoggerOption } from './log.js';
 import { registerImportRoute } from './import.js';
 import { registerSubscribeRoute } from './subscribe.js';
@@ -58,16 +59,6 @@ export interface ServerOptions extends Partial<ConnectionLimits> {
 }
 
 /** What route plugins (`/rpc`, `/import`, `/subscribe`) need. */
-export interface RouteDeps {
-  store: EventStore;
-  /** Pass to `authenticateRequest` (auth.ts) to authenticate a request. */
-  auth: AuthOptions;
-  bodyLimit: number;
-  /** Bytes of rows a read reply holds at most. */
-  replyLimit: number;
-  version: string;
-}
-
 /**
  * Builds the server with every route registered; it is not listening yet. `POST /rpc` is served
  * by rpc-route.ts on the bare node:http server, everything else by fastify.
@@ -112,10 +103,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    void sendError(
-      reply,
-      new EventoError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
-    );
+    void sendError(reply, notFound(`no route ${request.method} ${request.url.split('?')[0]}`));
   });
   app.get('/health', () => ({ status: 'ok' }));
   app.get('/version', () => ({ version: options.version }));
@@ -154,8 +142,5 @@ function handleError(error: unknown, request: FastifyRequest, reply: FastifyRepl
 }
 
 function sendError(reply: FastifyReply, error: EventoError): FastifyReply {
-  return reply
-    .code(error.status)
-    .type(JSON_TYPE)
-    .send(JSON.stringify({ error: error.toJSON() }));
+  return reply.code(error.status).type(JSON_TYPE).send(errorEnvelope(error));
 }

@@ -1,5 +1,10 @@
 /** How anything thrown on a request maps to the contract's errors (one place for every route). */
-import { EventoError, isEventoError } from '../errors.js';
+import { EventoError, isEventoError, backendError, payloadTooLarge } from '../errors.js';
+
+/** The body of every error reply: `{"error":{"code","message","details"?}}` (contract §3). */
+export function errorEnvelope(error: EventoError): string {
+  return JSON.stringify({ error: error.toJSON() });
+}
 
 /** The Content-Type of every JSON reply. */
 export const JSON_TYPE = 'application/json; charset=utf-8';
@@ -19,11 +24,11 @@ export function toEventoError(error: unknown): EventoError {
     message?: unknown;
   };
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || statusCode === 413) {
-    return new EventoError('PAYLOAD_TOO_LARGE', 'the request body is over the size limit');
+    return payloadTooLarge('the request body is over the size limit');
   }
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     const text = typeof message === 'string' ? message : 'bad request';
     return new EventoError(statusCode === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', text);
   }
-  return new EventoError('BACKEND_ERROR', 'internal server error', undefined, { cause: error });
+  return backendError('internal server error', undefined, { cause: error });
 }

@@ -18,13 +18,14 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { EventoError, InvalidRecordError, PositionExistsError, isEventoError } from '../errors.js';
+import type { EventoError } from '../errors.js';
+import { InvalidRecordError, PositionExistsError, isEventoError, importFailed } from '../errors.js';
 import { LineReadError, splitLines } from '../ndjson/read.js';
 import { parseRecordLine } from '../ndjson/record.js';
 import type { EventStore, NamespaceTarget } from '../store/event-store.js';
 import type { StoredMessage } from '../store/store.js';
 import { authenticateRequest } from './auth.js';
-import type { RouteDeps } from './create-server.js';
+import type { RouteDeps } from './context.js';
 
 /** Records per transaction and per progress event. */
 export const IMPORT_BATCH_SIZE = 1000;
@@ -122,8 +123,7 @@ class ImportRun {
           this.#batch.push(parseLine(text, number));
           this.#lines.push(number);
           if (this.#batch.length >= IMPORT_BATCH_SIZE) await this.#commit();
-          if (this.#closed)
-            return { error: new EventoError('IMPORT_FAILED', 'client disconnected'), line: number };
+          if (this.#closed) return { error: importFailed('client disconnected'), line: number };
         }
       }
       if (this.#batch.length > 0) await this.#commit();
@@ -149,9 +149,7 @@ class ImportRun {
     if (err instanceof PositionExistsError || err instanceof InvalidRecordError) {
       return { error: err, line: this.#lines[err.index] ?? 0 };
     }
-    const error = isEventoError(err)
-      ? err
-      : new EventoError('IMPORT_FAILED', 'the import failed', undefined, { cause: err });
+    const error = isEventoError(err) ? err : importFailed('the import failed', undefined, { cause: err });
     return { error, line: this.#lines[0] ?? 0 };
   }
 }

@@ -10,10 +10,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { EventoError } from '../errors.js';
+import type { EventoError } from '../errors.js';
+import { invalidRequest, payloadTooLarge } from '../errors.js';
 import { authenticateToken, bearerToken, TOKEN_HEADER } from './auth.js';
-import type { RouteDeps } from './create-server.js';
-import { JSON_TYPE, toEventoError } from './http-errors.js';
+import type { RouteDeps } from './context.js';
+import { JSON_TYPE, toEventoError, errorEnvelope } from './http-errors.js';
 import { RawJsonChunks } from './rows.js';
 import { dispatch, parseRpcCall } from './rpc.js';
 
@@ -81,7 +82,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, options: RpcRout
     // A body left unread past the limit is not drained: the connection closes instead. (While the
     // server shuts down, node:http closes every connection after its reply by itself.)
     const close = !bodyRead && error.code === 'PAYLOAD_TOO_LARGE';
-    return send(res, error.status, JSON.stringify({ error: error.toJSON() }), close);
+    return send(res, error.status, errorEnvelope(error), close);
   }
 }
 
@@ -130,16 +131,16 @@ function parseJson(body: Buffer): unknown {
   try {
     text = utf8.decode(body);
   } catch {
-    throw new EventoError('INVALID_REQUEST', 'the body is not valid UTF-8');
+    throw invalidRequest('the body is not valid UTF-8');
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new EventoError('INVALID_REQUEST', 'the body is not valid JSON');
+    throw invalidRequest('the body is not valid JSON');
   }
 }
 
-const tooLarge = () => new EventoError('PAYLOAD_TOO_LARGE', 'the request body is over the size limit');
+const tooLarge = () => payloadTooLarge('the request body is over the size limit');
 
 /** The whole body, or PAYLOAD_TOO_LARGE as soon as it is known to exceed `limit` bytes. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -170,7 +171,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
     });
     // A client gone mid-body is its own mistake, not a server error (and no reply reaches it).
-    const cut = () => fail(() => new EventoError('INVALID_REQUEST', 'the request ended before its body did'));
+    const cut = () => fail(() => invalidRequest('the request ended before its body did'));
     req.once('error', cut);
     req.once('close', cut);
   });

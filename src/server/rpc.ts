@@ -2,9 +2,8 @@
  * RPC dispatch (contract §3): the body is `["method", arg1, arg2, ...]`; extra trailing
  * arguments are ignored. The method table is built here, in one place.
  */
-import { EventoError, invalidRequest } from '../errors.js';
-import type { EventStore } from '../store/event-store.js';
-import type { AuthContext } from './auth.js';
+import { invalidRequest, methodNotFound } from '../errors.js';
+import type { MethodContext } from './context.js';
 import { handleCategoryGet } from './methods/category.js';
 import {
   handleNsCategories,
@@ -22,19 +21,6 @@ import {
 } from './methods/stream.js';
 import { handleSysHealth, handleSysVersion } from './methods/sys.js';
 import { RawJson, RawJsonChunks } from './rows.js';
-
-/** What a method handler may use. */
-export interface MethodContext {
-  store: EventStore;
-  /** The authenticated caller. */
-  auth: AuthContext;
-  /** The server's semver, for `sys.version`. */
-  version: string;
-  /** The number of open HTTP connections, for `sys.health`. */
-  connections(): Promise<number>;
-  /** Bytes of rows a read reply holds at most (`ServerOptions.replyLimit`). */
-  replyLimit: number;
-}
 
 /**
  * One RPC method: takes the arguments after the method name and returns the result — any JSON
@@ -80,7 +66,7 @@ export function parseRpcCall(body: unknown): RpcCall {
 export async function dispatch(call: RpcCall, ctx: MethodContext): Promise<string | RawJsonChunks> {
   const handler = METHODS.get(call.method);
   if (handler === undefined) {
-    throw new EventoError('METHOD_NOT_FOUND', `unknown method ${JSON.stringify(call.method)}`);
+    throw methodNotFound(`unknown method ${JSON.stringify(call.method)}`);
   }
   const result = await handler(call.args, ctx);
   if (result instanceof RawJsonChunks) return result;

@@ -4,8 +4,9 @@
  * format and why no poke is lost). Errors before the stream starts are the usual JSON envelope.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateRequest, hashesEqual, hashToken, readToken } from './auth.js';
-import type { RouteDeps } from './create-server.js';
+import { hashesEqual, hashToken } from '../token.js';
+import { authenticateRequest, readToken } from './auth.js';
+import type { RouteDeps } from './context.js';
 import { parseSubscription } from './subscribe-params.js';
 import { Subscription, type SubscriptionLimits } from './subscription.js';
 import type { SubscriptionHub } from './subscription-hub.js';

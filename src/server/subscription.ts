@@ -37,6 +37,18 @@ export interface SubscriptionLimits {
   maxPending: number;
 }
 
+/** The poke of each committed message, built once however many subscriptions send it. */
+const pokeTexts = new WeakMap<CommittedPosition, string>();
+
+function pokeText(m: CommittedPosition): string {
+  let text = pokeTexts.get(m);
+  if (text === undefined) {
+    text = `event: poke\ndata: {"stream":${JSON.stringify(m.streamName)},"position":${m.position},"globalPosition":${m.globalPosition}}\n\n`;
+    pokeTexts.set(m, text);
+  }
+  return text;
+}
+
 /** Rows per backlog read. */
 const PAGE = 1000;
 
@@ -139,14 +151,27 @@ export class Subscription {
 
   #poke(m: CommittedPosition): void {
     this.#cursor = this.#key(m);
-    this.#write(
-      `event: poke\ndata: {"stream":${JSON.stringify(m.streamName)},"position":${m.position},"globalPosition":${m.globalPosition}}\n\n`,
-    );
+    this.#write(pokeText(m));
   }
 
+  /**
+   * Writes `text`; the writes of one event-loop turn leave in one socket write (a group commit
+   * resolves many writes in the same turn).
+   */
   #write(text: string): void {
-    if (!this.res.destroyed) this.res.write(text);
+    if (this.res.destroyed) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      this.res.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.res.uncork();
+      });
+    }
+    this.res.write(text);
   }
+
+  #corked = false;
 
   /** Starts a read from the cursor, or asks the running one to read again. */
   #wake(): void {

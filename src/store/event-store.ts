@@ -3,7 +3,14 @@
  * once, above whichever backend is open (the abstract-level split of public `put` → `_put`).
  */
 import { randomUUID } from 'node:crypto';
-import { EventoError, InvalidRecordError, invalidRequest, isEventoError } from '../errors.js';
+import {
+  EventoError,
+  InvalidRecordError,
+  invalidRequest,
+  isEventoError,
+  backendError,
+  namespaceNotFound,
+} from '../errors.js';
 import {
   MAX_POSITION,
   type CategorySummary,
@@ -422,7 +429,7 @@ export class EventStore {
 
   /** Runs a write, counted so that `close()` can wait for it. */
   #tracked<T>(write: () => Promise<T>): Promise<T> {
-    if (this.#closing) return Promise.reject(new EventoError('BACKEND_ERROR', 'the store is closed'));
+    if (this.#closing) return Promise.reject(backendError('the store is closed'));
     const running = write();
     this.#inFlight.add(running);
     const forget = () => this.#inFlight.delete(running);
@@ -497,10 +504,6 @@ class NamespaceCache {
   forget(id: string): void {
     this.#entries.delete(id);
   }
-}
-
-function namespaceNotFound(id: string): EventoError {
-  return new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
 }
 
 /** The backend's `maxBytes` option: only a positive bound is passed on. */

@@ -1,5 +1,5 @@
 /** Value checks shared by the RPC layer, the import reader and the store façade. */
-import { EventoError, invalidRequest } from '../errors.js';
+import { invalidRequest, invalidRecord } from '../errors.js';
 import type { StoredMessage } from './store.js';
 import { isTimeInRange } from './time.js';
 
@@ -105,7 +105,7 @@ export function assertImportable(messages: readonly StoredMessage[]): void {
           ? 'time must be a whole number of microseconds from 0001-01-01 to 9999-12-31 UTC'
           : undefined;
     if (problem !== undefined) {
-      throw new EventoError('INVALID_RECORD', `record ${i}: ${problem}`, { index: i });
+      throw invalidRecord(`record ${i}: ${problem}`, { index: i });
     }
   }
 }

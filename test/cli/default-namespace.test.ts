@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureDefaultNamespace, isDefaultNamespaceToken } from '../../src/cli/default-namespace.js';
-import { generateToken, hashToken } from '../../src/server/auth.js';
+import { generateToken, hashToken } from '../../src/token.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { openStore } from '../../src/store/open-store.js';
 

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../src/cli/commands/serve.js';
 import { UsageError } from '../../src/cli/flags.js';
-import { generateToken } from '../../src/server/auth.js';
+import { generateToken } from '../../src/token.js';
 
 const DEFAULT_TOKEN = generateToken('default');
 

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateToken } from '../../src/server/auth.js';
+import { generateToken } from '../../src/token.js';
 import { VERSION } from '../../src/version.js';
 import { makeTempDir, rpc, runEventodb, startServer, stopAllServers } from './helpers.js';
 

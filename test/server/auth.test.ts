@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateToken, hashesEqual, hashToken, parseToken } from '../../src/server/auth.js';
+import { generateToken, hashesEqual, hashToken, parseToken } from '../../src/token.js';
 import { expectError, expectOk, useServer } from './helpers.js';
 
 const SECRET = 'ab'.repeat(32);

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createServer } from '../../src/server/create-server.js';
-import { generateToken, hashToken } from '../../src/server/auth.js';
+import { generateToken, hashToken } from '../../src/token.js';
 import { EventStore } from '../../src/store/event-store.js';
 import { createSqliteBackend } from '../../src/store/sqlite/index.js';
 import { generateRecords, toNdjson } from '../e2e/records.js';

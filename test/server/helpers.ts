@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createServer, type ServerOptions } from '../../src/server/create-server.js';
-import { generateToken, hashToken } from '../../src/server/auth.js';
+import { generateToken, hashToken } from '../../src/token.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { openStore } from '../../src/store/open-store.js';
 import { freshStorage } from '../backends.js';

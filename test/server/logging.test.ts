@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateToken } from '../../src/server/auth.js';
+import { generateToken } from '../../src/token.js';
 import { createServer } from '../../src/server/create-server.js';
 import { redactUrl } from '../../src/server/log.js';
 import { EventStore } from '../../src/store/event-store.js';

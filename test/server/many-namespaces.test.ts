@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateToken, hashToken } from '../../src/server/auth.js';
+import { generateToken, hashToken } from '../../src/token.js';
 import { createServer } from '../../src/server/create-server.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { openStore } from '../../src/store/open-store.js';

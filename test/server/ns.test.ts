@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateToken, hashToken, parseToken } from '../../src/server/auth.js';
+import { generateToken, hashToken, parseToken } from '../../src/token.js';
 import { expectError, expectOk, RFC3339_UTC, useServer } from './helpers.js';
 
 interface Created {

@@ -1,7 +1,7 @@
 /** `category.get` (contract §6): reads the caller's own namespace. */
 import { parseCategoryGetArgs } from '../params.js';
 import { encodeCategoryRow, encodeRows, type RawJson, type RawJsonChunks } from '../rows.js';
-import type { MethodContext } from '../rpc.js';
+import type { MethodContext } from '../context.js';
 
 /**
  * `category.get(categoryName, {position?=1, globalPosition?, batchSize?=1000, correlation?,

@@ -6,16 +6,10 @@
 import { invalidRequest } from '../../errors.js';
 import type { CategorySummary } from '../../store/store.js';
 import { formatTime, nowMicros } from '../../store/time.js';
-import {
-  assertAdmin,
-  assertNamespaceAccess,
-  DEFAULT_NAMESPACE,
-  generateToken,
-  hashToken,
-  parseToken,
-} from '../auth.js';
+import { DEFAULT_NAMESPACE, generateToken, hashToken, parseToken } from '../../token.js';
+import { assertAdmin, assertNamespaceAccess } from '../auth.js';
 import { parseNsCreateArgs, parseNsIdArgs, parseNsStreamsArgs } from '../params.js';
-import type { MethodContext } from '../rpc.js';
+import type { MethodContext } from '../context.js';
 
 /** The `ns.create` result; `token` is shown once, only its hash is stored. */
 export interface NsCreateResult {

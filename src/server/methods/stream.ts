@@ -7,7 +7,7 @@ import {
   parseStreamWriteArgs,
 } from '../params.js';
 import { encodeRows, encodeStreamRow, RawJson, type RawJsonChunks } from '../rows.js';
-import type { MethodContext } from '../rpc.js';
+import type { MethodContext } from '../context.js';
 
 /**
  * `stream.write(streamName, {type, data, metadata?}, {id?, expectedVersion?})` →

@@ -1,5 +1,5 @@
 /** `sys.*` methods (contract §6). */
-import type { MethodContext } from '../rpc.js';
+import type { MethodContext } from '../context.js';
 
 /** `sys.version()` → the server's semver string. */
 export function handleSysVersion(_args: readonly unknown[], ctx: MethodContext): Promise<string> {

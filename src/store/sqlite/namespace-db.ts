@@ -10,14 +10,11 @@
  * closes only idle handles: `retain`/`release` count the readers and queued appends holding one.
  */
 import type { Database as Db, Statement } from 'better-sqlite3';
-import { EventoError } from '../../errors.js';
+import { namespaceNotFound } from '../../errors.js';
 import type { NamespaceRef, NewMessage, WriteResult } from '../store.js';
 import type { WalCheckpoints } from './checkpoints.js';
 import type { WalSync } from './wal-sync.js';
 import { appendGroup, GroupWriter } from './write.js';
-
-export const namespaceNotFound = (id: string): EventoError =>
-  new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
 
 /** What a handle needs besides its connection. */
 export interface NamespaceDbOptions {

@@ -15,12 +15,12 @@ import Database from 'better-sqlite3';
 import type { Database as Db, Statement } from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventoError, isEventoError } from '../../errors.js';
+import { isEventoError, namespaceExists, namespaceNotFound } from '../../errors.js';
 import type { NamespaceRecord, NamespaceRef, NamespaceSummary } from '../store.js';
 import { cardinalId, hash64 } from '../stream-name.js';
 import { CheckpointThread, WalCheckpoints } from './checkpoints.js';
 import { createPrivateFile, isResourceLimit, prepareDirectories, restrictCompanions } from './files.js';
-import { NamespaceDb, namespaceNotFound } from './namespace-db.js';
+import { NamespaceDb } from './namespace-db.js';
 import {
   configure,
   initStats,
@@ -126,8 +126,7 @@ export class NamespaceRegistry {
   async create(record: NamespaceRecord): Promise<void> {
     // Checked right before the synchronous part: a delete's removal of the old file must be over.
     while (this.#closing.has(record.id)) await this.#closed(record.id);
-    if (this.get(record.id) !== null)
-      throw new EventoError('NAMESPACE_EXISTS', `namespace ${record.id} exists`);
+    if (this.get(record.id) !== null) throw namespaceExists(`namespace ${record.id} exists`);
     // The database is created on first use: a namespace costs no descriptor until then. Files
     // left by an earlier incarnation (a crash during its delete) must not be inherited.
     this.#removeFiles(record.id);

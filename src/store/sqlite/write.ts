@@ -10,7 +10,7 @@
  * `PositionLimitError`, inside the transaction that would have stored it.
  */
 import type { Transaction } from 'better-sqlite3';
-import { EventoError, PositionLimitError, StreamVersionConflictError } from '../../errors.js';
+import { PositionLimitError, StreamVersionConflictError, duplicateMessageId } from '../../errors.js';
 import { MAX_POSITION, type NewMessage, type WriteResult } from '../store.js';
 import { category } from '../stream-name.js';
 import type { NamespaceDb } from './namespace-db.js';
@@ -93,7 +93,7 @@ function tryAppend(handle: NamespaceDb, message: NewMessage, globalPosition: num
     return { position: actual + 1, globalPosition };
   } catch (err) {
     if (isUniqueViolation(err)) {
-      return new EventoError('DUPLICATE_MESSAGE_ID', `message id ${message.id} already exists`);
+      return duplicateMessageId(`message id ${message.id} already exists`);
     }
     throw err;
   }
