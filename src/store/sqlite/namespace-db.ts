@@ -14,7 +14,8 @@ import { EventoError } from '../../errors.js';
 import type { NamespaceRef, NewMessage, WriteResult } from '../store.js';
 import type { WalCheckpoints } from './checkpoints.js';
 import type { WalSync } from './wal-sync.js';
-import { appendGroup, GroupWriter } from './write.js';
+import { GroupWriter } from '../group-writer.js';
+import { appendGroup } from './write.js';
 
 export const namespaceNotFound = (id: string): EventoError =>
   new EventoError('NAMESPACE_NOT_FOUND', `namespace ${id} not found`);
