@@ -107,7 +107,9 @@ it('listens again after its LISTEN connection is cut, and then reports the next 
   await a.createNamespace('shop', TOKEN_HASH);
   const before = await listenPids();
   expect(before).toHaveLength(2);
-  await withClient((c) => c.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]));
+  await withClient((c) =>
+    c.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]),
+  );
   await vi.waitFor(
     async () => {
       const now = await listenPids();

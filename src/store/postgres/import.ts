@@ -62,9 +62,7 @@ export async function importBatch(
       if (options.clearFirst === true) await client.query(`DELETE FROM ${ref.table}`);
       if (messages.length > 0) await copyRows(client, ref, messages);
       const notify = messages.length === 0 ? '' : `; ${notifyOf(origin, ref, messages)}`;
-      await client.query(
-        `${countSql(ref, messages.length, options.clearFirst === true)}${notify}; COMMIT`,
-      );
+      await client.query(`${countSql(ref, messages.length, options.clearFirst === true)}${notify}; COMMIT`);
     } catch (err) {
       // A failed ROLLBACK means the connection itself is broken: it is not reused.
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));

@@ -50,7 +50,13 @@ interface Payload {
  * xmin (read from the row at `low`, which the transaction inserted), so the range's other rows are
  * left out.
  */
-export function notifySql(origin: string, ref: SchemaRef, low: number, high: number, sparse: boolean): string {
+export function notifySql(
+  origin: string,
+  ref: SchemaRef,
+  low: number,
+  high: number,
+  sparse: boolean,
+): string {
   const fixed = JSON.stringify({ o: origin, n: ref.id, s: ref.schema, a: low, b: high });
   if (!sparse) return `SELECT pg_notify('${COMMIT_CHANNEL}', ${quoteLiteral(fixed)})`;
   const open = fixed.slice(0, -1);
@@ -119,7 +125,8 @@ export class CommitWatcher {
   async #connect(): Promise<void> {
     const client = new pg.Client(this.#config);
     client.on('notification', (message) => {
-      if (message.channel === COMMIT_CHANNEL && message.payload !== undefined) this.#received(message.payload);
+      if (message.channel === COMMIT_CHANNEL && message.payload !== undefined)
+        this.#received(message.payload);
     });
     client.on('error', () => this.#lost(client));
     client.on('end', () => this.#lost(client));
