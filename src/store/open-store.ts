@@ -21,11 +21,14 @@ export const DEFAULT_STORE_URL = 'sqlite:';
 type BackendLoader = () => Promise<BackendDefinition>;
 
 const sqlite: BackendLoader = async () => (await import('./sqlite/index.js')).backend;
+const postgres: BackendLoader = async () => (await import('./postgres/index.js')).backend;
 
 /** Scheme (before the first `:`) → backend. */
 const BACKENDS: ReadonlyMap<string, BackendLoader> = new Map([
   ['sqlite', sqlite],
   ['memory', sqlite],
+  ['postgres', postgres],
+  ['postgresql', postgres],
 ]);
 
 export interface OpenStoreOptions extends EventStoreOptions {

@@ -34,17 +34,18 @@ export function incarnationsConformance(opts: ConformanceOptions): void {
     const old = await createRef(h.store, 'x');
     await writeSequential(h.store, old, 's-1', 2);
     const { ref: fresh } = await recreate(h.store, 'x');
-    const attempts: Promise<unknown>[] = [
-      h.store.writeMessage(old, 's-1', { type: 'Late', data: {} }),
-      h.store.importBatch(old, [record({ streamName: 's-9', position: 0, globalPosition: 5 })]),
-      h.store.getStream(old, 's-1'),
-      h.store.getCategory(old, ''),
-      h.store.lastMessage(old, 's-1'),
-      h.store.streamVersion(old, 's-1'),
-      h.store.listStreams(old),
-      h.store.listCategories(old),
+    // Each operation starts inside the loop, so no rejection is left unobserved meanwhile.
+    const attempts: (() => Promise<unknown>)[] = [
+      () => h.store.writeMessage(old, 's-1', { type: 'Late', data: {} }),
+      () => h.store.importBatch(old, [record({ streamName: 's-9', position: 0, globalPosition: 5 })]),
+      () => h.store.getStream(old, 's-1'),
+      () => h.store.getCategory(old, ''),
+      () => h.store.lastMessage(old, 's-1'),
+      () => h.store.streamVersion(old, 's-1'),
+      () => h.store.listStreams(old),
+      () => h.store.listCategories(old),
     ];
-    for (const attempt of attempts) expect((await rejectionOf(attempt)).code).toBe('NAMESPACE_NOT_FOUND');
+    for (const attempt of attempts) expect((await rejectionOf(attempt())).code).toBe('NAMESPACE_NOT_FOUND');
     expect(await h.store.getCategory(fresh, '')).toEqual([]);
     expect((await h.store.namespaceInfo('x')).messageCount).toBe(0);
   });

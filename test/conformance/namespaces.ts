@@ -62,14 +62,15 @@ export function namespacesConformance(opts: ConformanceOptions): void {
   });
 
   it('rejects data operations on a missing namespace with NAMESPACE_NOT_FOUND', async () => {
-    const attempts: Promise<unknown>[] = [
-      h.store.writeMessage('ghost', 's-1', { type: 'A', data: {} }),
-      h.store.getStream('ghost', 's-1'),
-      h.store.getCategory('ghost', 's'),
-      h.store.streamVersion('ghost', 's-1'),
-      h.store.listStreams('ghost'),
+    // Each operation starts inside the loop, so no rejection is left unobserved meanwhile.
+    const attempts: (() => Promise<unknown>)[] = [
+      () => h.store.writeMessage('ghost', 's-1', { type: 'A', data: {} }),
+      () => h.store.getStream('ghost', 's-1'),
+      () => h.store.getCategory('ghost', 's'),
+      () => h.store.streamVersion('ghost', 's-1'),
+      () => h.store.listStreams('ghost'),
     ];
-    for (const attempt of attempts) expect((await rejectionOf(attempt)).code).toBe('NAMESPACE_NOT_FOUND');
+    for (const attempt of attempts) expect((await rejectionOf(attempt())).code).toBe('NAMESPACE_NOT_FOUND');
   });
 
   it('lists namespaces sorted by id with their real message counts', async () => {

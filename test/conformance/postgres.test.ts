@@ -16,7 +16,7 @@ afterAll(async () => {
 
 runStoreConformance({
   name: 'postgres',
-  supports: { persistent: true },
+  supports: { persistent: true, sharedStorage: true, jsonFidelity: 'text' },
   factory: async () => {
     await resetDatabase(url);
     return openStore(url);
@@ -25,4 +25,6 @@ runStoreConformance({
     await store.close();
     return openStore(url);
   },
+  // Another server process on the same database: its own pool, group writers and LISTEN connection.
+  openPeer: async () => openStore(url),
 });

@@ -4,17 +4,21 @@
  * unique constraint, it is rolled back to a savepoint and the clash is then found in the
  * contract's order (global position, stream position, id; against stored rows and earlier rows of
  * the batch), still inside the transaction, so a clearFirst delete is taken into account. Last,
- * the global-position sequence moves to max(its value, the batch's highest), never backwards.
+ * the global-position sequence moves to max(its value, the batch's highest), never backwards, the
+ * registry's message count is updated and the commit is notified (notify.ts), all in the batch's
+ * transaction. The incarnation is checked under the lock, like appends (write.ts).
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { PositionExistsError, type PositionClash } from '../../errors.js';
+import { PositionExistsError, type PositionClash, namespaceNotFound } from '../../errors.js';
 import type { ImportOptions, StoredMessage } from '../store.js';
 import { formatTime } from '../time.js';
-import { inNamespace } from './namespace.js';
-import type { NamespaceRef } from './schema.js';
+import { assertCurrentSql, inNamespace, isNotCurrent } from './namespace.js';
+import { notifySql } from './notify.js';
+import type { SchemaRef } from './schema.js';
+import { countSql } from './write.js';
 
 const COPY_COLUMNS = 'global_position, position, time, stream_name, type, data, metadata, id';
 
@@ -45,29 +49,24 @@ function* copyText(messages: readonly StoredMessage[]): Generator<string> {
 
 export async function importBatch(
   pool: pg.Pool,
-  ref: NamespaceRef,
+  ref: SchemaRef,
+  origin: string,
   messages: readonly StoredMessage[],
   options: ImportOptions,
 ): Promise<void> {
   await inNamespace(ref.id, async () => {
-    if (messages.length === 0 && options.clearFirst !== true) {
-      await pool.query(`SELECT FROM ${ref.table} LIMIT 0`);
-      return;
-    }
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${ref.lock})`);
-      try {
-        if (options.clearFirst === true) await client.query(`DELETE FROM ${ref.table}`);
-        if (messages.length > 0) await copyRows(client, ref, messages);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        throw err;
-      }
+      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${ref.lock}); ${assertCurrentSql(ref)}`);
+      if (options.clearFirst === true) await client.query(`DELETE FROM ${ref.table}`);
+      if (messages.length > 0) await copyRows(client, ref, messages);
+      const notify = messages.length === 0 ? '' : `; ${notifyOf(origin, ref, messages)}`;
+      await client.query(`${countSql(ref, messages.length, options.clearFirst === true)}${notify}; COMMIT`);
     } catch (err) {
-      if (!(err instanceof PositionExistsError)) broken ??= err as Error;
+      // A failed ROLLBACK means the connection itself is broken: it is not reused.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      if (isNotCurrent(err)) throw namespaceNotFound(ref.id);
       throw err;
     } finally {
       client.release(broken);
@@ -75,9 +74,20 @@ export async function importBatch(
   });
 }
 
+/** The commit notification of a batch: its lowest and highest global position, sparse. */
+function notifyOf(origin: string, ref: SchemaRef, messages: readonly StoredMessage[]): string {
+  let low = Number.POSITIVE_INFINITY;
+  let high = 0;
+  for (const m of messages) {
+    if (m.globalPosition < low) low = m.globalPosition;
+    if (m.globalPosition > high) high = m.globalPosition;
+  }
+  return notifySql(origin, ref, low, high, true);
+}
+
 async function copyRows(
   client: pg.PoolClient,
-  ref: NamespaceRef,
+  ref: SchemaRef,
   messages: readonly StoredMessage[],
 ): Promise<void> {
   await client.query('SAVEPOINT copy');
@@ -109,7 +119,7 @@ interface ExistingRow {
 /** The first record that clashes, and how (see the file comment). */
 async function clashOf(
   client: pg.PoolClient,
-  ref: NamespaceRef,
+  ref: SchemaRef,
   messages: readonly StoredMessage[],
 ): Promise<PositionExistsError> {
   const { rows } = await client.query<ExistingRow>(

@@ -4,11 +4,15 @@
  * serialise per namespace on a transaction-scoped advisory lock (write.ts), so the backend also
  * works behind a transaction-pooling proxy.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { invalidRequest } from '../../errors.js';
+import { GroupWriter } from '../group-writer.js';
 import type {
+  BackendDefinition,
   ImportOptions,
   NamespaceRecord,
+  NamespaceRef,
   NewMessage,
   ReadCategoryOptions,
   ReadStreamOptions,
@@ -19,8 +23,9 @@ import type {
 import { importBatch } from './import.js';
 import { NamespaceRegistry, transaction } from './namespace.js';
 import * as read from './read.js';
-import { migrate, namespaceRef } from './schema.js';
-import { appendGroup, GroupWriter } from './write.js';
+import { CommitWatcher } from './notify.js';
+import { migrate, type SchemaRef } from './schema.js';
+import { appendGroup } from './write.js';
 
 /** Connections per server process unless the URL says `?pool=N` (or `?max=N`). */
 export const DEFAULT_POOL_SIZE = 10;
@@ -81,9 +86,16 @@ function reasonOf(err: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
+/** The PostgreSQL entry of open-store.ts's registry (`postgres://` and `postgresql://`). */
+export const backend: BackendDefinition = {
+  name: 'postgres',
+  canRunInMemory: false,
+  open: async (options) => createPostgresBackend(options.url),
+};
+
 /**
- * Connects, checks the database and runs the registry migrations. Throws one clear line when the
- * server cannot be reached or used.
+ * Connects, checks the database, runs the registry migrations and starts listening for other
+ * processes' commits. Throws one clear line when the server cannot be reached or used.
  */
 export async function createPostgresBackend(url: string): Promise<StoreBackend> {
   const config = poolConfig(url);
@@ -91,6 +103,8 @@ export async function createPostgresBackend(url: string): Promise<StoreBackend> 
   // An idle connection that breaks (server restart) must not crash the process: the next query
   // gets a fresh connection, and a request in the gap fails with BACKEND_ERROR.
   pool.on('error', () => undefined);
+  const origin = randomUUID();
+  const watcher = new CommitWatcher(config, pool, origin);
   try {
     await transaction(pool, async (client) => {
       const { rows } = await client.query<{ server_encoding: string }>('SHOW server_encoding');
@@ -99,55 +113,74 @@ export async function createPostgresBackend(url: string): Promise<StoreBackend> 
       }
       await migrate((sql) => client.query(sql));
     });
+    await watcher.start();
   } catch (err) {
+    await watcher.close();
     await pool.end().catch(() => undefined);
     const reason = reasonOf(err);
     // One line, no cause: the CLI prints it as it is (a cause would repeat the reason).
     // eslint-disable-next-line preserve-caught-error
     throw new Error(`cannot use PostgreSQL at ${where(url)}: ${reason}`);
   }
-  return postgresBackend(pool);
+  return postgresBackend(pool, watcher, origin);
 }
 
-function postgresBackend(pool: pg.Pool): StoreBackend {
+/** Resolves `ref` to its schema first, then pages as `read` does (an AsyncIterable is sync to make). */
+async function* resolvedPages(
+  registry: NamespaceRegistry,
+  ref: NamespaceRef,
+  read: (schema: SchemaRef) => AsyncIterable<StoredMessage[]>,
+): AsyncGenerator<StoredMessage[]> {
+  yield* read(await registry.resolve(ref));
+}
+
+function postgresBackend(pool: pg.Pool, watcher: CommitWatcher, origin: string): StoreBackend {
   const registry = new NamespaceRegistry(pool);
-  const writers = new Map<string, GroupWriter>();
-  const writerOf = (ns: string): GroupWriter => {
-    let writer = writers.get(ns);
-    if (writer === undefined) {
-      const ref = namespaceRef(ns);
-      writer = new GroupWriter((messages) => appendGroup(pool, ref, messages));
-      writers.set(ns, writer);
+  /** One group writer per incarnation (by schema), so a group never mixes two incarnations. */
+  const writers = new Map<string, { id: string; writer: GroupWriter }>();
+  const writerOf = (ref: SchemaRef): GroupWriter => {
+    let entry = writers.get(ref.schema);
+    if (entry === undefined) {
+      entry = { id: ref.id, writer: new GroupWriter((messages) => appendGroup(pool, ref, origin, messages)) };
+      writers.set(ref.schema, entry);
     }
-    return writer;
+    return entry.writer;
   };
+  const on = async <T>(ns: NamespaceRef, fn: (schema: SchemaRef) => Promise<T>): Promise<T> =>
+    fn(await registry.resolve(ns));
 
   return {
     name: 'postgres',
-    supports: { persistent: true },
+    supports: { persistent: true, sharedStorage: true, jsonFidelity: 'text' },
     createNamespace: async (record: NamespaceRecord) => registry.create(record),
     deleteNamespace: async (id: string) => {
-      await writers.get(id)?.drained();
-      writers.delete(id);
-      return registry.delete(id);
+      const deleted = await registry.delete(id);
+      // Writes queued for the deleted incarnation fail NAMESPACE_NOT_FOUND on their own (its
+      // schema is gone); its writer is only dropped from the map once idle.
+      for (const [schema, entry] of writers) {
+        if (entry.id === id) void entry.writer.drained().then(() => writers.delete(schema));
+      }
+      return deleted;
     },
     getNamespace: async (id: string) => registry.get(id),
     listNamespaces: async () => registry.list(),
     setTokenHash: async (id: string, hash: string) => registry.setTokenHash(id, hash),
-    namespaceStats: async (ns: string) => read.namespaceStats(pool, namespaceRef(ns)),
-    write: (ns: string, message: NewMessage): Promise<WriteResult> => writerOf(ns).write(message),
-    readStream: (ns: string, name: string, o: ReadStreamOptions): AsyncIterable<StoredMessage[]> =>
-      read.readStream(pool, namespaceRef(ns), name, o),
-    readCategory: (ns: string, name: string, o: ReadCategoryOptions): AsyncIterable<StoredMessage[]> =>
-      read.readCategory(pool, namespaceRef(ns), name, o),
-    lastMessage: async (ns, name, type) => read.lastMessage(pool, namespaceRef(ns), name, type),
-    streamVersion: async (ns, name) => read.streamVersion(pool, namespaceRef(ns), name),
-    listStreams: async (ns, o) => read.listStreams(pool, namespaceRef(ns), o),
-    listCategories: async (ns) => read.listCategories(pool, namespaceRef(ns)),
-    importBatch: async (ns: string, messages: readonly StoredMessage[], o: ImportOptions = {}) =>
-      importBatch(pool, namespaceRef(ns), messages, o),
+    namespaceStats: async (ns) => on(ns, (s) => read.namespaceStats(pool, s)),
+    write: async (ns, message: NewMessage): Promise<WriteResult> => on(ns, (s) => writerOf(s).write(message)),
+    readStream: (ns, name: string, o: ReadStreamOptions): AsyncIterable<StoredMessage[]> =>
+      resolvedPages(registry, ns, (s) => read.readStream(pool, s, name, o)),
+    readCategory: (ns, name: string, o: ReadCategoryOptions): AsyncIterable<StoredMessage[]> =>
+      resolvedPages(registry, ns, (s) => read.readCategory(pool, s, name, o)),
+    lastMessage: async (ns, name, type) => on(ns, (s) => read.lastMessage(pool, s, name, type)),
+    streamVersion: async (ns, name) => on(ns, (s) => read.streamVersion(pool, s, name)),
+    listStreams: async (ns, o) => on(ns, (s) => read.listStreams(pool, s, o)),
+    listCategories: async (ns) => on(ns, (s) => read.listCategories(pool, s)),
+    importBatch: async (ns, messages: readonly StoredMessage[], o: ImportOptions = {}) =>
+      on(ns, (s) => importBatch(pool, s, origin, messages, o)),
+    watchExternalCommits: (listener) => watcher.watch(listener),
     close: async () => {
-      await Promise.all([...writers.values()].map((w) => w.drained()));
+      await Promise.all([...writers.values()].map((entry) => entry.writer.drained()));
+      await watcher.close();
       await pool.end();
     },
   };

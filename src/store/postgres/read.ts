@@ -1,16 +1,17 @@
 /** Reads: paged in global or stream order, each page one short statement (no open cursors). */
 import type pg from 'pg';
-import type {
-  CategorySummary,
-  ListStreamsOptions,
-  NamespaceStats,
-  ReadCategoryOptions,
-  ReadStreamOptions,
-  StoredMessage,
-  StreamSummary,
+import {
+  messageSize,
+  type CategorySummary,
+  type ListStreamsOptions,
+  type NamespaceStats,
+  type ReadCategoryOptions,
+  type ReadStreamOptions,
+  type StoredMessage,
+  type StreamSummary,
 } from '../store.js';
 import { inNamespace } from './namespace.js';
-import { micros, type NamespaceRef } from './schema.js';
+import { micros, type SchemaRef } from './schema.js';
 
 /** The message columns, read as arrays (no row objects) and mapped by `toMessage`. */
 const COLUMNS = `id, stream_name, type, position, global_position, data, metadata, ${micros()}`;
@@ -31,34 +32,62 @@ const toMessage = (r: MessageRow): StoredMessage => ({
 /** Rows per statement. */
 export const PAGE_SIZE = 1000;
 
-async function messages(pool: pg.Pool, ref: NamespaceRef, text: string, values: unknown[]) {
+async function messages(pool: pg.Pool, ref: SchemaRef, text: string, values: unknown[]) {
   const result = await inNamespace(ref.id, () => pool.query<MessageRow>({ text, values, rowMode: 'array' }));
   return result.rows.map(toMessage);
 }
 
-/** Pages of `fetch(from, n)` until `limit` rows or the end; `next` gives the following `from`. */
+/**
+ * Bytes (`messageSize`) a page aims at: after a page of large messages the next one asks for
+ * fewer rows, so a read of large messages holds about this much at a time.
+ */
+export const PAGE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Pages of `fetch(from, n)` until `limit` rows, `maxBytes` (stop before the message that would
+ * pass it, at least one message in all) or the end; `next` gives the following `from`.
+ */
 async function* paged(
   fetch: (from: number, n: number) => Promise<StoredMessage[]>,
   from: number,
   limit: number | null,
+  maxBytes: number | undefined,
   next: (last: StoredMessage) => number,
 ): AsyncGenerator<StoredMessage[]> {
   let left = limit ?? Number.POSITIVE_INFINITY;
+  let budget = maxBytes ?? Number.POSITIVE_INFINITY;
+  let rows = PAGE_SIZE;
+  let first = true;
   while (left > 0) {
-    const n = Math.min(left, PAGE_SIZE);
-    const page = await fetch(from, n);
+    const n = Math.min(left, rows);
+    const fetched = await fetch(from, n);
+    let page = fetched;
+    let pageBytes = 0;
+    let full = false;
+    for (const [i, m] of fetched.entries()) {
+      const size = messageSize(m);
+      if (!first && size > budget) {
+        page = fetched.slice(0, i);
+        full = true;
+        break;
+      }
+      first = false;
+      budget -= size;
+      pageBytes += size;
+    }
     const last = page.at(-1);
     if (last === undefined) return;
     left -= page.length;
     from = next(last);
     yield page;
-    if (page.length < n) return;
+    if (full || fetched.length < n) return;
+    rows = Math.max(1, Math.min(PAGE_SIZE, Math.floor((n * PAGE_BYTES) / Math.max(1, pageBytes))));
   }
 }
 
 export function readStream(
   pool: pg.Pool,
-  ref: NamespaceRef,
+  ref: SchemaRef,
   streamName: string,
   o: ReadStreamOptions,
 ): AsyncIterable<StoredMessage[]> {
@@ -66,12 +95,12 @@ export function readStream(
     const sql = `SELECT ${COLUMNS} FROM ${ref.table}
       WHERE stream_name = $1 AND global_position >= $2 ORDER BY global_position LIMIT $3`;
     const fetch = (from: number, n: number) => messages(pool, ref, sql, [streamName, from, n]);
-    return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
+    return paged(fetch, o.fromGlobalPosition, o.limit, o.maxBytes, (m) => m.globalPosition + 1);
   }
   const sql = `SELECT ${COLUMNS} FROM ${ref.table}
     WHERE stream_name = $1 AND position >= $2 ORDER BY position LIMIT $3`;
   const fetch = (from: number, n: number) => messages(pool, ref, sql, [streamName, from, n]);
-  return paged(fetch, o.fromPosition, o.limit, (m) => m.position + 1);
+  return paged(fetch, o.fromPosition, o.limit, o.maxBytes, (m) => m.position + 1);
 }
 
 /** The consumer-group member owning a stream (stream-name.ts's rule, Message DB's `hash_64`). */
@@ -81,7 +110,7 @@ const MEMBER = `CASE WHEN strpos(stream_name, '-') = 0 THEN -1 ELSE
 
 export function readCategory(
   pool: pg.Pool,
-  ref: NamespaceRef,
+  ref: SchemaRef,
   name: string,
   o: ReadCategoryOptions,
 ): AsyncIterable<StoredMessage[]> {
@@ -109,12 +138,12 @@ export function readCategory(
     values[limitIndex] = n;
     return messages(pool, ref, sql, values);
   };
-  return paged(fetch, o.fromGlobalPosition, o.limit, (m) => m.globalPosition + 1);
+  return paged(fetch, o.fromGlobalPosition, o.limit, o.maxBytes, (m) => m.globalPosition + 1);
 }
 
 export async function lastMessage(
   pool: pg.Pool,
-  ref: NamespaceRef,
+  ref: SchemaRef,
   streamName: string,
   type?: string,
 ): Promise<StoredMessage | null> {
@@ -138,7 +167,7 @@ export async function lastMessage(
 
 async function query<R extends pg.QueryResultRow>(
   pool: pg.Pool,
-  ref: NamespaceRef,
+  ref: SchemaRef,
   text: string,
   values: unknown[] = [],
 ): Promise<R[]> {
@@ -147,7 +176,7 @@ async function query<R extends pg.QueryResultRow>(
 
 export async function streamVersion(
   pool: pg.Pool,
-  ref: NamespaceRef,
+  ref: SchemaRef,
   streamName: string,
 ): Promise<number | null> {
   const rows = await query<{ v: number }>(
@@ -161,7 +190,7 @@ export async function streamVersion(
 
 export async function listStreams(
   pool: pg.Pool,
-  ref: NamespaceRef,
+  ref: SchemaRef,
   o: ListStreamsOptions,
 ): Promise<StreamSummary[]> {
   const prefix = o.prefix ?? '';
@@ -176,7 +205,7 @@ export async function listStreams(
   );
 }
 
-export async function listCategories(pool: pg.Pool, ref: NamespaceRef): Promise<CategorySummary[]> {
+export async function listCategories(pool: pg.Pool, ref: SchemaRef): Promise<CategorySummary[]> {
   return query<CategorySummary>(
     pool,
     ref,
@@ -185,7 +214,7 @@ export async function listCategories(pool: pg.Pool, ref: NamespaceRef): Promise<
   );
 }
 
-export async function namespaceStats(pool: pg.Pool, ref: NamespaceRef): Promise<NamespaceStats> {
+export async function namespaceStats(pool: pg.Pool, ref: SchemaRef): Promise<NamespaceStats> {
   const [row] = await query<NamespaceStats>(
     pool,
     ref,

@@ -2,15 +2,25 @@
  * PostgreSQL layout (docs/adr/0005-postgresql.md explains the choices).
  *
  * The registry schema `eventodb` holds
- *   namespaces(id text PK, schema_name text UNIQUE, description, token_hash, created_at timestamp)
+ *   namespaces(id text PK, incarnation text, schema_name text UNIQUE, description, token_hash,
+ *              created_at timestamp, message_count bigint)
  *   migrations(version int PK, applied_at timestamp)
+ *   schema_numbers: a sequence; each namespace schema takes the next number for its name
  *
- * Each namespace has its own schema (`schemaName`) with Message DB's table:
+ * Each namespace incarnation has its own schema (`schema_name`) with Message DB's table:
  *
  *   messages(global_position bigserial PK, position bigint, time timestamp (UTC, µs),
  *            stream_name text, type text, data json, metadata json NULL, id uuid UNIQUE,
  *            category text GENERATED from stream_name)
  *   unique (stream_name, position); index (category, global_position)
+ *
+ * Schema names: `ns_<id>_<n>` (readable in SQL) when that fits PostgreSQL's 63-byte identifier
+ * limit, else `nh_<40 base32 characters of SHA-256(id)>_<n>`, where `n` is the next value of
+ * `eventodb.schema_numbers`, taken when the namespace (incarnation) is created. A sequence never
+ * hands out a number twice, so no two incarnations ever share a schema name, even under the same
+ * id: a request holding a deleted incarnation names a dropped schema (undefined schema or table,
+ * NAMESPACE_NOT_FOUND) and can never read or write the namespace created after it. The name is
+ * kept in the registry row; schemas of the first release (`ns_<id>`, `nh_<hash>`) keep theirs.
  *
  * Text columns that are sorted or compared use the "C" collation: code-point order, the same as
  * SQLite's binary collation, whatever the database's locale. Every statement names its tables
@@ -24,13 +34,13 @@ export const REGISTRY = 'eventodb';
 /** First argument of every advisory lock we take: keeps our keys apart from other applications'. */
 export const LOCK_CLASS = 0x45564442; // 'EVDB'
 
-/** Second argument of the lock around migrations (namespace locks use a hash of their schema). */
+/** Second argument of the lock around migrations (namespace locks use a hash of their id). */
 const MIGRATION_LOCK = 0;
 
 /** PostgreSQL truncates identifiers to 63 bytes; we never let it. */
 const MAX_IDENTIFIER = 63;
 
-/** Registry migrations, applied in order, each once. */
+/** Registry migrations, applied in order, each once (each entry may hold several statements). */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE ${REGISTRY}.namespaces (
     id text COLLATE "C" PRIMARY KEY,
@@ -39,6 +49,23 @@ export const MIGRATIONS: readonly string[] = [
     token_hash text NOT NULL,
     created_at timestamp NOT NULL
   )`,
+  // Incarnations (a namespace deleted and created again is a new one, in a new schema), the
+  // message count that listNamespaces reports without scanning every namespace, and the numbers
+  // that make schema names unique. Rows of the first release get a random incarnation and their
+  // schemas' counts.
+  `ALTER TABLE ${REGISTRY}.namespaces ADD COLUMN incarnation text;
+  UPDATE ${REGISTRY}.namespaces SET incarnation = gen_random_uuid()::text;
+  ALTER TABLE ${REGISTRY}.namespaces ALTER COLUMN incarnation SET NOT NULL;
+  ALTER TABLE ${REGISTRY}.namespaces ADD COLUMN message_count bigint NOT NULL DEFAULT 0;
+  DO $$
+  DECLARE r record; n bigint;
+  BEGIN
+    FOR r IN SELECT id, schema_name FROM ${REGISTRY}.namespaces LOOP
+      EXECUTE format('SELECT count(*) FROM %I.messages', r.schema_name) INTO n;
+      UPDATE ${REGISTRY}.namespaces SET message_count = n WHERE id = r.id;
+    END LOOP;
+  END $$;
+  CREATE SEQUENCE ${REGISTRY}.schema_numbers`,
 ];
 
 /** The SQL creating a namespace's schema and table. */
@@ -94,31 +121,47 @@ function base32(bytes: Buffer): string {
   return out;
 }
 
+/** Bytes of the SHA-256 text in a hashed schema name: `nh_` + 40 + `_` + up to 19 digits ≤ 63. */
+const HASH_CHARS = 40;
+
 /**
- * The schema of a namespace: `ns_<id>` when that fits in 63 bytes (readable in SQL; quoted
- * identifiers keep case, dots and dashes, so distinct ids give distinct names), else `nh_` + the
- * base32 SHA-256 of the id (55 bytes). The two prefixes never meet; a SHA-256 collision between
- * two long ids would hit the registry's UNIQUE(schema_name) and be refused, never truncated.
+ * The schema of a namespace incarnation (see the file comment): `ns_<id>_<number>` when that fits
+ * in 63 bytes (quoted identifiers keep case, dots and dashes), else `nh_<hash of id>_<number>`.
+ * Unique because `number` is; the id part is only there for people reading the database.
  */
-export function schemaName(namespaceId: string): string {
-  const readable = `ns_${namespaceId}`;
+export function schemaName(namespaceId: string, number: number): string {
+  const readable = `ns_${namespaceId}_${number}`;
   if (Buffer.byteLength(readable, 'utf8') <= MAX_IDENTIFIER) return readable;
-  return `nh_${base32(createHash('sha256').update(namespaceId, 'utf8').digest())}`;
+  const hash = base32(createHash('sha256').update(namespaceId, 'utf8').digest()).slice(0, HASH_CHARS);
+  return `nh_${hash}_${number}`;
 }
 
-/** The advisory lock key (second argument, with LOCK_CLASS) serialising a namespace's writers. */
-export function lockKey(schema: string): number {
-  return createHash('sha256').update(schema, 'utf8').digest().readInt32BE(0);
+/**
+ * The advisory lock key (second argument, with LOCK_CLASS) serialising a namespace's writers, of
+ * every incarnation, with its delete: a hash of the id.
+ */
+export function lockKey(namespaceId: string): number {
+  return createHash('sha256').update(namespaceId, 'utf8').digest().readInt32BE(0);
 }
+
+/** The arguments of `pg_advisory_xact_lock` for a namespace's write lock. */
+export const lockArgs = (namespaceId: string): string => `${LOCK_CLASS}, ${lockKey(namespaceId)}`;
 
 /** A quoted identifier. */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** What the SQL of one namespace needs: its table, sequence and lock. */
-export interface NamespaceRef {
+/** A string literal (standard_conforming_strings is on since PostgreSQL 9.1). */
+export function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** What the SQL of one namespace incarnation needs: its names, table, sequence and lock. */
+export interface SchemaRef {
+  /** The namespace id. */
   id: string;
+  incarnation: string;
   schema: string;
   /** `"schema".messages` */
   table: string;
@@ -130,27 +173,18 @@ export interface NamespaceRef {
   lock: string;
 }
 
-const refs = new Map<string, NamespaceRef>();
-
-/** The (cached) SQL names of a namespace. */
-export function namespaceRef(id: string): NamespaceRef {
-  let ref = refs.get(id);
-  if (ref === undefined) {
-    const schema = schemaName(id);
-    const q = quoteIdent(schema);
-    ref = {
-      id,
-      schema,
-      table: `${q}.messages`,
-      sequence: `${q}.messages_global_position_seq`,
-      // Schema names hold no single quote (namespace ids are [A-Za-z0-9._-]).
-      sequenceLiteral: `'${q}.messages_global_position_seq'`,
-      lock: `${LOCK_CLASS}, ${lockKey(schema)}`,
-    };
-    if (refs.size > 10_000) refs.clear();
-    refs.set(id, ref);
-  }
-  return ref;
+/** The SQL names of a namespace incarnation stored in `schema`. */
+export function schemaRef(id: string, incarnation: string, schema: string): SchemaRef {
+  const q = quoteIdent(schema);
+  return {
+    id,
+    incarnation,
+    schema,
+    table: `${q}.messages`,
+    sequence: `${q}.messages_global_position_seq`,
+    sequenceLiteral: quoteLiteral(`${q}.messages_global_position_seq`),
+    lock: lockArgs(id),
+  };
 }
 
 /** A timestamp expression as integer microseconds since the epoch (exact: extract is numeric). */

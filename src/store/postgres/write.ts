@@ -1,26 +1,32 @@
 /**
  * Appends. Every writing transaction of a namespace, in every server process, first takes the
- * namespace's transaction-scoped advisory lock; under it the stream versions, the ids and the
- * sequence are read, positions are assigned, and the lock is held until COMMIT. So writers commit
- * one after another in global-position order, and a reader that sees a message also sees every
- * message with a lower global position (docs/adr/0005-postgresql.md has the argument).
+ * namespace's transaction-scoped advisory lock; under it the incarnation is checked, the stream
+ * versions, the ids and the sequence are read, positions are assigned, and the lock is held until
+ * COMMIT. So writers commit one after another in global-position order, and a reader that sees a
+ * message also sees every message with a lower global position (docs/adr/0005-postgresql.md has
+ * the argument).
  *
  * Group commit: the writes that arrive while a group is in flight form the next group (the
  * GroupWriter shared with SQLite), one transaction and one WAL flush per group. Each message is
- * checked before anything is inserted, so a conflict or a duplicate id fails that message alone.
+ * checked before anything is inserted, so a conflict, a duplicate id or a position past
+ * `MAX_POSITION` fails that message alone.
  */
 import type pg from 'pg';
-import { EventoError, StreamVersionConflictError } from '../../errors.js';
-import type { NewMessage } from '../store.js';
-import type { AppendOutcome } from '../sqlite/write.js';
+import {
+  PositionLimitError,
+  StreamVersionConflictError,
+  namespaceNotFound,
+  duplicateMessageId,
+} from '../../errors.js';
+import type { AppendOutcome } from '../group-writer.js';
+import { MAX_POSITION, type NewMessage } from '../store.js';
 import { formatTime } from '../time.js';
-import { inNamespace } from './namespace.js';
-import type { NamespaceRef } from './schema.js';
-
-export { GroupWriter } from '../sqlite/write.js';
+import { assertCurrentSql, inNamespace, isNotCurrent } from './namespace.js';
+import { notifySql } from './notify.js';
+import { quoteLiteral, REGISTRY, type SchemaRef } from './schema.js';
 
 /** What the group's messages need to know, read under the lock in one statement. */
-function stateSql(ref: NamespaceRef): string {
+function stateSql(ref: SchemaRef): string {
   return `SELECT 0 AS k, s.name AS name,
       (SELECT position FROM ${ref.table} WHERE stream_name = s.name ORDER BY position DESC LIMIT 1) AS n
     FROM unnest($1::text[]) AS s(name)
@@ -29,10 +35,17 @@ function stateSql(ref: NamespaceRef): string {
     FROM ${ref.sequence}`;
 }
 
-function insertSql(ref: NamespaceRef): string {
+function insertSql(ref: SchemaRef): string {
   return `INSERT INTO ${ref.table} (global_position, position, time, stream_name, type, data, metadata, id)
     SELECT * FROM unnest($1::int8[], $2::int8[], $3::timestamp[], $4::text[], $5::text[], $6::json[],
       $7::json[], $8::uuid[])`;
+}
+
+/** The registry's message count, kept in the transaction that changes it (listNamespaces). */
+export function countSql(ref: SchemaRef, added: number, reset = false): string {
+  const base = reset ? '0' : 'message_count';
+  return `UPDATE ${REGISTRY}.namespaces SET message_count = ${base} + ${added}
+    WHERE id = ${quoteLiteral(ref.id)}`;
 }
 
 interface StateRow {
@@ -43,27 +56,24 @@ interface StateRow {
 
 /**
  * Appends `messages` in one transaction and returns each one's outcome. Throws only when the
- * transaction as a whole fails; then none of them is stored.
+ * transaction as a whole fails; then none of them is stored. `origin` names this backend instance
+ * in the commit notification (notify.ts).
  */
 export async function appendGroup(
   pool: pg.Pool,
-  ref: NamespaceRef,
+  ref: SchemaRef,
+  origin: string,
   messages: readonly NewMessage[],
 ): Promise<AppendOutcome[]> {
   return inNamespace(ref.id, async () => {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${ref.lock})`);
-      try {
-        const outcomes = await appendLocked(client, ref, messages);
-        return outcomes;
-      } catch (err) {
-        await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-        throw err;
-      }
+      return await appendLocked(client, ref, origin, messages);
     } catch (err) {
-      broken ??= err as Error;
+      // A failed ROLLBACK means the connection itself is broken: it is not reused.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      if (isNotCurrent(err)) throw namespaceNotFound(ref.id);
       throw err;
     } finally {
       client.release(broken);
@@ -73,9 +83,11 @@ export async function appendGroup(
 
 async function appendLocked(
   client: pg.PoolClient,
-  ref: NamespaceRef,
+  ref: SchemaRef,
+  origin: string,
   messages: readonly NewMessage[],
 ): Promise<AppendOutcome[]> {
+  await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${ref.lock}); ${assertCurrentSql(ref)}`);
   const streams = [...new Set(messages.map((m) => m.streamName))];
   const { rows } = await client.query<StateRow>(stateSql(ref), [streams, messages.map((m) => m.id)]);
   const versions = new Map<string, number>();
@@ -86,14 +98,19 @@ async function appendLocked(
     else if (row.k === 1) ids.add(row.name ?? '');
     else if (row.k === 2) last = row.n ?? 0;
   }
+  const first = last + 1;
   const outcomes: AppendOutcome[] = [];
   const accepted: { message: NewMessage; position: number; globalPosition: number }[] = [];
   for (const message of messages) {
     const actual = versions.get(message.streamName) ?? -1;
     if (message.expectedVersion !== undefined && message.expectedVersion !== actual) {
       outcomes.push(new StreamVersionConflictError(message.streamName, message.expectedVersion, actual));
+    } else if (actual + 1 > MAX_POSITION) {
+      outcomes.push(new PositionLimitError('position', MAX_POSITION));
+    } else if (last + 1 > MAX_POSITION) {
+      outcomes.push(new PositionLimitError('globalPosition', MAX_POSITION));
     } else if (ids.has(message.id)) {
-      outcomes.push(new EventoError('DUPLICATE_MESSAGE_ID', `message id ${message.id} already exists`));
+      outcomes.push(duplicateMessageId(`message id ${message.id} already exists`));
     } else {
       const result = { position: actual + 1, globalPosition: ++last };
       versions.set(message.streamName, result.position);
@@ -117,6 +134,9 @@ async function appendLocked(
     accepted.map((a) => a.message.id),
   ]);
   // setval is not transactional: if the commit fails, the sequence has only skipped numbers.
-  await client.query(`SELECT setval(${ref.sequenceLiteral}, ${last}); COMMIT`);
+  await client.query(
+    `SELECT setval(${ref.sequenceLiteral}, ${last}); ${countSql(ref, accepted.length)};
+    ${notifySql(origin, ref, first, last, false)}; COMMIT`,
+  );
   return outcomes;
 }

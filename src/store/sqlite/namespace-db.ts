@@ -14,7 +14,8 @@ import { namespaceNotFound } from '../../errors.js';
 import type { NamespaceRef, NewMessage, WriteResult } from '../store.js';
 import type { WalCheckpoints } from './checkpoints.js';
 import type { WalSync } from './wal-sync.js';
-import { appendGroup, GroupWriter } from './write.js';
+import { GroupWriter } from '../group-writer.js';
+import { appendGroup } from './write.js';
 
 /** What a handle needs besides its connection. */
 export interface NamespaceDbOptions {

@@ -11,15 +11,10 @@
  */
 import type { Transaction } from 'better-sqlite3';
 import { PositionLimitError, StreamVersionConflictError, duplicateMessageId } from '../../errors.js';
-import { MAX_POSITION, type NewMessage, type WriteResult } from '../store.js';
+import type { AppendOutcome } from '../group-writer.js';
+import { MAX_POSITION, type NewMessage } from '../store.js';
 import { category } from '../stream-name.js';
 import type { NamespaceDb } from './namespace-db.js';
-
-interface Pending {
-  message: NewMessage;
-  resolve: (result: WriteResult) => void;
-  reject: (err: unknown) => void;
-}
 
 const VERSION_SQL = 'SELECT max(position) AS v FROM messages WHERE stream_name = ?';
 const LAST_GPOS_SQL = 'SELECT max(global_position) AS g FROM messages';
@@ -28,9 +23,6 @@ const INSERT_SQL = `INSERT INTO messages
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 /** Keeps the namespace's message count (schema.ts `stats`) in the transaction that changes it. */
 export const COUNT_ADD_SQL = 'UPDATE stats SET message_count = message_count + ?';
-
-/** An append's outcome: its positions, or the error it alone failed with. */
-export type AppendOutcome = WriteResult | Error;
 
 /**
  * Appends `messages` in one transaction (one fsync) and returns each one's outcome. Throws only
@@ -96,69 +88,6 @@ function tryAppend(handle: NamespaceDb, message: NewMessage, globalPosition: num
       return duplicateMessageId(`message id ${message.id} already exists`);
     }
     throw err;
-  }
-}
-
-/**
- * Hands queued writes to `commit` as one group, one group at a time: a group starts on the
- * event-loop turn after its first write, or once the previous group is durable if that is later.
- * Each caller gets its own outcome.
- */
-export class GroupWriter {
-  readonly #commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>;
-  #pending: Pending[] = [];
-  #scheduled = false;
-  #inFlight: Promise<void> | null = null;
-  #idle: Promise<void> = Promise.resolve();
-
-  constructor(commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>) {
-    this.#commit = commit;
-  }
-
-  /** Queues a write; resolves once its group has committed. */
-  write(message: NewMessage): Promise<WriteResult> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ message, resolve, reject });
-      this.#schedule();
-    });
-  }
-
-  /** Resolves when every queued write has been committed. */
-  async drained(): Promise<void> {
-    while (this.#scheduled || this.#inFlight !== null) await (this.#inFlight ?? this.#idle);
-  }
-
-  #schedule(): void {
-    // One group at a time: writes that arrive while a group commits and syncs form the next one.
-    if (this.#scheduled || this.#inFlight !== null) return;
-    this.#scheduled = true;
-    this.#idle = new Promise((done) => setImmediate(() => void this.#run().then(done)));
-  }
-
-  async #run(): Promise<void> {
-    this.#scheduled = false;
-    this.#inFlight = this.#flush();
-    await this.#inFlight;
-    this.#inFlight = null;
-    if (this.#pending.length > 0) this.#schedule();
-  }
-
-  async #flush(): Promise<void> {
-    const group = this.#pending;
-    this.#pending = [];
-    let outcomes: AppendOutcome[];
-    try {
-      outcomes = await this.#commit(group.map((p) => p.message));
-    } catch (err) {
-      for (const p of group) p.reject(err);
-      return;
-    }
-    group.forEach((p, i) => {
-      const outcome = outcomes[i];
-      if (outcome instanceof Error) p.reject(outcome);
-      else if (outcome !== undefined) p.resolve(outcome);
-      else p.reject(new Error('no outcome for a write'));
-    });
   }
 }
 

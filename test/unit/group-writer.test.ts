@@ -1,10 +1,10 @@
 /**
- * GroupWriter (src/store/sqlite/write.ts): one group in flight per namespace; writes that arrive
+ * GroupWriter (src/store/group-writer.ts): one group in flight per namespace; writes that arrive
  * while it commits and syncs become the next group, and each caller gets its own outcome.
  */
 import { describe, expect, it } from 'vitest';
 import { EventoError } from '../../src/errors.js';
-import { GroupWriter, type AppendOutcome } from '../../src/store/sqlite/write.js';
+import { GroupWriter, type AppendOutcome } from '../../src/store/group-writer.js';
 import type { NewMessage } from '../../src/store/store.js';
 
 const message = (type: string): NewMessage => ({
