@@ -5,10 +5,16 @@
  *
  *   EVENTODB_TEST_DB_URL=memory: npx vitest run test/server      # SQLite in memory
  *   EVENTODB_TEST_DB_URL=sqlite: npx vitest run test/e2e         # SQLite files (the default)
+ *   EVENTODB_TEST_DB_URL=postgres: npx vitest run test/server    # the run's PostgreSQL
+ *   EVENTODB_TEST_DB_URL=postgres://u:p@host/db ...              # databases created on that server
+ *
+ * `npm test` runs the server and e2e tests twice: on SQLite, and as the `postgres` project
+ * (vitest.config.ts) on the PostgreSQL that test/pg-global-setup.ts starts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTestDatabase, dropTestDatabase } from './pg-helpers.js';
 
 /** Storage of one test: a `--db-url`, the data directory to pass with it, and its removal. */
 export interface TestStorage {
@@ -32,7 +38,15 @@ const PROVISIONERS: ReadonlyMap<string, Provisioner> = new Map<string, Provision
     'sqlite',
     async (_base, dataDir) => ({ url: `sqlite://${join(dataDir, 'eventodb.db')}`, remove: async () => {} }),
   ],
+  ['postgres', postgres],
+  ['postgresql', postgres],
 ]);
+
+/** A fresh database on the run's PostgreSQL (`postgres:`) or on the server the URL names. */
+async function postgres(base: string): Promise<{ url: string; remove(): Promise<void> }> {
+  const url = await createTestDatabase(base.includes('//') ? base : undefined);
+  return { url, remove: () => dropTestDatabase(url) };
+}
 
 /**
  * Fresh, empty storage on the test backend (`fallback` when EVENTODB_TEST_DB_URL is unset), with

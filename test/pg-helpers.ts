@@ -27,10 +27,10 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** Creates an empty database and returns its URL. */
-export async function createTestDatabase(): Promise<string> {
+/** Creates an empty database (on the run's server, or the one `adminUrl` names) and returns its URL. */
+export async function createTestDatabase(adminUrl?: string): Promise<string> {
   const name = `evt_${randomBytes(6).toString('hex')}`;
-  const admin = pgAdminUrl();
+  const admin = adminUrl ?? pgAdminUrl();
   await withClient(admin, (c) => c.query(`CREATE DATABASE ${name}`));
   return withDatabase(admin, name);
 }
@@ -38,7 +38,7 @@ export async function createTestDatabase(): Promise<string> {
 /** Drops a database made by `createTestDatabase`, closing whatever still uses it. */
 export async function dropTestDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
-  await withClient(pgAdminUrl(), (c) =>
+  await withClient(withDatabase(url, 'postgres'), (c) =>
     c.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`),
   );
 }
