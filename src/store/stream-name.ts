@@ -43,11 +43,15 @@ export interface ConsumerGroup {
   size: number;
 }
 
+/** The member (of a group of `size`) that owns `streamName`, or -1 for a name without an id. */
+export function consumerGroupMember(streamName: string, size: number): number {
+  const id = cardinalId(streamName);
+  if (id === null) return -1;
+  const h = hash64(id);
+  return Number((h < 0n ? -h : h) % BigInt(size));
+}
+
 /** Whether `streamName` belongs to `group` member (see the file comment for the rule). */
 export function isInConsumerGroup(streamName: string, group: ConsumerGroup): boolean {
-  const id = cardinalId(streamName);
-  if (id === null) return false;
-  const h = hash64(id);
-  const abs = h < 0n ? -h : h;
-  return abs % BigInt(group.size) === BigInt(group.member);
+  return consumerGroupMember(streamName, group.size) === group.member;
 }

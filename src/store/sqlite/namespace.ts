@@ -17,7 +17,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEventoError, namespaceExists, namespaceNotFound } from '../../errors.js';
 import type { NamespaceRecord, NamespaceRef, NamespaceSummary } from '../store.js';
-import { cardinalId, hash64 } from '../stream-name.js';
+import { consumerGroupMember } from '../stream-name.js';
 import { CheckpointThread, WalCheckpoints } from './checkpoints.js';
 import { createPrivateFile, isResourceLimit, prepareDirectories, restrictCompanions } from './files.js';
 import { NamespaceDb } from './namespace-db.js';
@@ -343,7 +343,9 @@ export class NamespaceRegistry {
       configure(db, 'normal');
       db.exec(NAMESPACE_SCHEMA);
       initStats(db);
-      db.function('eventodb_member', { deterministic: true }, memberOf);
+      db.function('eventodb_member', { deterministic: true }, (name: unknown, size: unknown) =>
+        consumerGroupMember(String(name), Number(size)),
+      );
       if (file !== null) restrictCompanions(file);
     } catch (err) {
       db.close();
@@ -359,12 +361,4 @@ export class NamespaceRegistry {
     this.#open.set(id, handle);
     return handle;
   }
-}
-
-/** The consumer-group member (of `size`) owning a stream, -1 for a stream without an id. */
-function memberOf(streamName: unknown, size: unknown): number {
-  const id = cardinalId(String(streamName));
-  if (id === null) return -1;
-  const h = hash64(id);
-  return Number((h < 0n ? -h : h) % BigInt(Number(size)));
 }
