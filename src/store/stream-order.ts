@@ -121,14 +121,14 @@ function breach(
     return new InvalidRecordError(
       index,
       'pos',
-      `record ${index}: ${at} would precede position ${lower.position} at global position ${lower.globalPosition}`,
+      `${at} would precede position ${lower.position} at global position ${lower.globalPosition}`,
     );
   }
   if (higher !== undefined && higher.position > m.position && higher.globalPosition < m.globalPosition) {
     return new InvalidRecordError(
       index,
       'pos',
-      `record ${index}: ${at} would follow position ${higher.position} at global position ${higher.globalPosition}`,
+      `${at} would follow position ${higher.position} at global position ${higher.globalPosition}`,
     );
   }
   return undefined;
