@@ -271,10 +271,16 @@ export interface StoreBackend {
    * Stores messages with their explicit positions, all in one transaction: on any error nothing
    * of the batch is stored. Throws `PositionExistsError` (POSITION_EXISTS) naming the first
    * record whose global position, (stream, position) or id — checked in that order — exists in
-   * the namespace or earlier in the batch. Afterwards a normal write gets a global position above
-   * every stored one, and each stream continues at its highest position + 1. Positions arrive
-   * validated (1 ≤ gpos < MAX_POSITION, 0 ≤ pos < MAX_POSITION). NAMESPACE_NOT_FOUND when `ns`'s
-   * incarnation is gone (checked in the transaction).
+   * the namespace or earlier in the batch. Keeps Message DB's invariant that within one stream
+   * position order and global order agree: a record whose position is below (above) that of a
+   * stored message or of another record of the batch in the same stream, but whose global position
+   * is above (below) it, is refused with `InvalidRecordError` (INVALID_RECORD, field `pos`, `index`
+   * the record's index) naming both, e.g. `stream acct-1 position 3 at global position 90 would
+   * follow position 7 at global position 80` (src/store/stream-order.ts). Checked only when no
+   * record clashes: any clash in the batch is POSITION_EXISTS. Afterwards a normal write gets a
+   * global position above every stored one, and each stream continues at its highest
+   * position + 1. Positions arrive validated (1 ≤ gpos < MAX_POSITION, 0 ≤ pos < MAX_POSITION).
+   * NAMESPACE_NOT_FOUND when `ns`'s incarnation is gone (checked in the transaction).
    */
   importBatch(ns: NamespaceRef, messages: readonly StoredMessage[], options?: ImportOptions): Promise<void>;
 

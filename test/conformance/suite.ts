@@ -17,6 +17,7 @@ import { positionsConformance } from './positions.js';
 import { readCategoryConformance } from './read-category.js';
 import { readSizeConformance } from './read-size.js';
 import { readStreamConformance } from './read-stream.js';
+import { streamOrderConformance } from './stream-order.js';
 import { writeConformance } from './write.js';
 
 export interface ConformanceOptions {
@@ -46,6 +47,7 @@ export function runStoreConformance(opts: ConformanceOptions): void {
     describe('namespaces', () => namespacesConformance(opts));
     describe('listing', () => listingConformance(opts));
     describe('import batch', () => importBatchConformance(opts));
+    describe('stream order on import', () => streamOrderConformance(opts));
     describe('commit events', () => commitsConformance(opts));
     describe('concurrency', () => concurrencyConformance(opts));
     describe('namespace incarnations', () => incarnationsConformance(opts));

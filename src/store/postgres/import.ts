@@ -6,14 +6,24 @@
  * the batch), still inside the transaction, so a clearFirst delete is taken into account. Last,
  * the global-position sequence moves to max(its value, the batch's highest), never backwards, the
  * registry's message count is updated and the commit is notified (notify.ts), all in the batch's
- * transaction. The incarnation is checked under the lock, like appends (write.ts).
+ * transaction. The incarnation is checked under the lock, like appends (write.ts). Before the COPY,
+ * still under the lock, the stream-order check (../stream-order.ts) reads each batch stream's
+ * highest stored message (one query) and, for records below it, their stored neighbours (one
+ * more query, only then); its refusal is thrown after the COPY, so an exact clash stays
+ * POSITION_EXISTS.
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { PositionExistsError, type PositionClash, namespaceNotFound } from '../../errors.js';
+import {
+  type InvalidRecordError,
+  PositionExistsError,
+  type PositionClash,
+  namespaceNotFound,
+} from '../../errors.js';
 import type { ImportOptions, StoredMessage } from '../store.js';
+import { type Neighbours, type Place, StreamOrderCheck, batchStreams } from '../stream-order.js';
 import { formatTime } from '../time.js';
 import { assertCurrentSql, inNamespace, isNotCurrent } from './namespace.js';
 import { notifySql } from './notify.js';
@@ -60,7 +70,11 @@ export async function importBatch(
     try {
       await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${ref.lock}); ${assertCurrentSql(ref)}`);
       if (options.clearFirst === true) await client.query(`DELETE FROM ${ref.table}`);
-      if (messages.length > 0) await copyRows(client, ref, messages);
+      if (messages.length > 0) {
+        const disorder = await streamOrder(client, ref, messages);
+        await copyRows(client, ref, messages);
+        if (disorder !== undefined) throw disorder;
+      }
       const notify = messages.length === 0 ? '' : `; ${notifyOf(origin, ref, messages)}`;
       await client.query(`${countSql(ref, messages.length, options.clearFirst === true)}${notify}; COMMIT`);
     } catch (err) {
@@ -160,4 +174,52 @@ async function clashOf(
   }
   // Not reached: the COPY failed on one of these constraints.
   return new PositionExistsError(0, 'gpos', 'a record clashes with a stored one');
+}
+
+interface PlaceRow {
+  s: string;
+  p: number;
+  g: number;
+}
+
+interface NeighbourRow {
+  lp: number | null;
+  lg: number | null;
+  hp: number | null;
+  hg: number | null;
+}
+
+/** The stream-order refusal of the batch against the stored messages (before the COPY), if any. */
+async function streamOrder(
+  client: pg.PoolClient,
+  ref: SchemaRef,
+  messages: readonly StoredMessage[],
+): Promise<InvalidRecordError | undefined> {
+  const { rows } = await client.query<PlaceRow>(
+    `SELECT u.s, m.position AS p, m.global_position AS g FROM unnest($1::text[]) AS u(s)
+      CROSS JOIN LATERAL (SELECT position, global_position FROM ${ref.table}
+        WHERE stream_name = u.s ORDER BY position DESC LIMIT 1) m`,
+    [batchStreams(messages)],
+  );
+  const check = new StreamOrderCheck(
+    messages,
+    new Map(rows.map((r) => [r.s, { position: r.p, globalPosition: r.g }])),
+  );
+  if (check.below.length === 0) return check.violation([]);
+  const below = check.below.map((index) => messages[index] as StoredMessage);
+  const near = await client.query<NeighbourRow>(
+    `SELECT lo.position AS lp, lo.global_position AS lg, hi.position AS hp, hi.global_position AS hg
+      FROM unnest($1::text[], $2::int8[]) WITH ORDINALITY AS u(s, p, i)
+      LEFT JOIN LATERAL (SELECT position, global_position FROM ${ref.table}
+        WHERE stream_name = u.s AND position < u.p ORDER BY position DESC LIMIT 1) lo ON true
+      LEFT JOIN LATERAL (SELECT position, global_position FROM ${ref.table}
+        WHERE stream_name = u.s AND position > u.p ORDER BY position LIMIT 1) hi ON true
+      ORDER BY u.i`,
+    [below.map((m) => m.streamName), below.map((m) => m.position)],
+  );
+  const place = (position: number | null, globalPosition: number | null): Place | undefined =>
+    position === null || globalPosition === null ? undefined : { position, globalPosition };
+  return check.violation(
+    near.rows.map((r): Neighbours => ({ lower: place(r.lp, r.lg), higher: place(r.hp, r.hg) })),
+  );
 }
