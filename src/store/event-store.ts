@@ -382,7 +382,9 @@ export class EventStore {
    * Stores validated records with their explicit positions in one transaction. Throws
    * INVALID_RECORD (an empty or ill-formed stream or type, a time out of range: see
    * `assertImportable`; `InvalidRecordError` naming the field and the record's index for a `gpos`
-   * or `pos` that would leave no room for a later write, ≥ 2^53-1), POSITION_EXISTS
+   * or `pos` that would leave no room for a later write, ≥ 2^53-1, and for a record that would
+   * break its stream's order, where position order and global order agree: stream-order.ts),
+   * POSITION_EXISTS
    * (`PositionExistsError` with the record's index), NAMESPACE_NOT_FOUND (also when `ns` is an
    * incarnation since deleted) or IMPORT_FAILED.
    */
