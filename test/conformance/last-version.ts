@@ -57,11 +57,11 @@ export function lastVersionConformance(opts: ConformanceOptions): void {
     const ns = await createNamespace(h.store);
     await h.store.importBatch(ns, [
       record({ streamName: 'imp-1', position: 0, globalPosition: 10 }),
-      record({ streamName: 'imp-1', position: 7, globalPosition: 20, type: 'Late' }),
+      record({ streamName: 'imp-1', position: 7, globalPosition: 40, type: 'Late' }),
       record({ streamName: 'imp-1', position: 3, globalPosition: 30, type: 'Early' }),
     ]);
     expect(await h.store.streamVersion(ns, 'imp-1')).toBe(7);
-    expect(await h.store.lastMessage(ns, 'imp-1')).toMatchObject({ position: 7, globalPosition: 20 });
+    expect(await h.store.lastMessage(ns, 'imp-1')).toMatchObject({ position: 7, globalPosition: 40 });
     expect(await h.store.lastMessage(ns, 'imp-1', 'Early')).toMatchObject({
       position: 3,
       globalPosition: 30,
