@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { FastifyInstance } from 'fastify';
 import { isEventoError } from '../../errors.js';
 import type { EventStore } from '../../store/event-store.js';
-import { openStore } from '../../store/open-store.js';
+import { openStore, supportedSchemes } from '../../store/open-store.js';
 import { VERSION } from '../../version.js';
 import { defineCommand } from '../command.js';
 import {
@@ -52,15 +52,16 @@ export const SERVE_FLAGS = {
     type: 'string',
     env: 'EVENTODB_DB_URL',
     valueName: 'url',
-    description:
-      'Store URL: sqlite://<metadata file> or sqlite: (in --data-dir), memory:. Default: SQLite in --data-dir.',
+    description: `Store URL; its scheme picks the backend (${supportedSchemes()
+      .map((scheme) => `${scheme}:`)
+      .join(' ')}; see docs/CLI.md). Default: the built-in backend in --data-dir.`,
   },
   'data-dir': {
     type: 'string',
     env: 'EVENTODB_DATA_DIR',
     default: './data',
     valueName: 'dir',
-    description: 'Data directory, created if missing, for backends that keep files (default: SQLite).',
+    description: 'Data directory, created if missing, for backends that keep files.',
   },
   token: {
     type: 'string',
@@ -146,7 +147,7 @@ export const SERVE_FLAGS = {
 export interface ServeConfig {
   port: number;
   host: string;
-  /** The store URL (`--db-url`); undefined: the default backend (SQLite) in `dataDir`. */
+  /** The store URL (`--db-url`); undefined: the default backend (open-store.ts) in `dataDir`. */
   dbUrl: string | undefined;
   /** Absolute path, for backends that keep files; each creates what it needs. */
   dataDir: string;

@@ -9,7 +9,7 @@ export function handleSysVersion(_args: readonly unknown[], ctx: MethodContext):
 /** The `sys.health` result. */
 export interface SysHealthResult {
   status: 'ok';
-  /** The store backend's name (`sqlite`, ...). */
+  /** The store backend's name, as its definition declares it. */
   backend: string;
   /** Open HTTP connections, this one included. */
   connections: number;
