@@ -152,7 +152,9 @@ describe('POST /rpc on node:http', () => {
       }
       expect((await server.call('sys.version')).status).toBe(200);
       // The complete write that lost its reader was still committed, once.
-      await vi.waitFor(async () => expect((await server.call('stream.version', 'a-1')).body).toBe(0));
+      await vi.waitFor(async () => expect((await server.call('stream.version', 'a-1')).body).toBe(0), {
+        timeout: 10_000,
+      });
       expect((await server.call('stream.get', 'a-1')).body).toHaveLength(1);
     });
   });

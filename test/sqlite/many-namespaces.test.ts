@@ -137,7 +137,9 @@ describe('many namespaces on SQLite', () => {
     const late = generateToken('late');
     await running.store.createNamespace('late', hashToken(late));
 
-    // Two descriptors left: enough for one more connection, not for opening a database.
+    // Connect first (fetch keeps the connection alive), so the requests below need no descriptor;
+    // then leave two: not enough for a database with its WAL, its shared memory and a sync.
+    expect((await rpc(running.url, adminToken, ['sys.version'])).status).toBe(200);
     const held = exhaustFds(2);
     try {
       const ping = ['stream.write', 'ping-1', { type: 'Ping', data: {} }];
