@@ -151,6 +151,15 @@ export interface ReadCategoryOptions {
   correlation?: string;
   /** Keep messages of streams owned by this consumer group member (stream-name.ts rule). */
   consumerGroup?: ConsumerGroup;
+  /**
+   * Keep messages whose `time` is ≥ this (microseconds). Served from an index (or an equally fast
+   * structure): a narrow window out of a large namespace must not read every message. Imported
+   * data need not be monotonic in time, so a backend cannot stop at the first message past the
+   * window; pages still come in global position order.
+   */
+  since?: number;
+  /** Keep messages whose `time` is < this (microseconds). Same rules as `since`. */
+  until?: number;
 }
 
 export interface ListStreamsOptions {
@@ -283,6 +292,13 @@ export interface StoreBackend {
    * NAMESPACE_NOT_FOUND when `ns`'s incarnation is gone (checked in the transaction).
    */
   importBatch(ns: NamespaceRef, messages: readonly StoredMessage[], options?: ImportOptions): Promise<void>;
+  /**
+   * The stored messages at these global positions (those that exist; the rest are left out), in
+   * global position order. `globalPositions` holds at most 10,000 distinct valid positions, in any
+   * order. Used by a re-runnable import (`onExisting: 'skip'`) to compare a batch with what is
+   * stored, so it must be a point lookup per position (an index), never a scan.
+   */
+  readGlobalPositions(ns: NamespaceRef, globalPositions: readonly number[]): Promise<StoredMessage[]>;
 
   /**
    * Only when `supports.sharedStorage`: calls `listener` for every commit made by OTHER processes

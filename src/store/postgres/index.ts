@@ -177,6 +177,7 @@ function postgresBackend(pool: pg.Pool, watcher: CommitWatcher, origin: string):
     listCategories: async (ns) => on(ns, (s) => read.listCategories(pool, s)),
     importBatch: async (ns, messages: readonly StoredMessage[], o: ImportOptions = {}) =>
       on(ns, (s) => importBatch(pool, s, origin, messages, o)),
+    readGlobalPositions: async (ns, positions) => on(ns, (s) => read.readGlobalPositions(pool, s, positions)),
     watchExternalCommits: (listener) => watcher.watch(listener),
     close: async () => {
       await Promise.all([...writers.values()].map((entry) => entry.writer.drained()));

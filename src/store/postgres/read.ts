@@ -174,6 +174,20 @@ async function query<R extends pg.QueryResultRow>(
   return (await inNamespace(ref.id, () => pool.query<R>(text, values))).rows;
 }
 
+/** The messages at these global positions, by the primary key. */
+export async function readGlobalPositions(
+  pool: pg.Pool,
+  ref: SchemaRef,
+  globalPositions: readonly number[],
+): Promise<StoredMessage[]> {
+  return messages(
+    pool,
+    ref,
+    `SELECT ${COLUMNS} FROM ${ref.table} WHERE global_position = ANY($1::bigint[]) ORDER BY global_position`,
+    [globalPositions],
+  );
+}
+
 export async function streamVersion(
   pool: pg.Pool,
   ref: SchemaRef,

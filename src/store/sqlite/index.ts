@@ -133,6 +133,8 @@ export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend
     listCategories: async (ns) => registry.use(ns, (h) => read.listCategories(h)),
     importBatch: async (ns, messages: readonly StoredMessage[], o: ImportOptions = {}) =>
       registry.use(ns, (h) => h.write(() => importBatch(h, messages, o))),
+    readGlobalPositions: async (ns, positions) =>
+      registry.use(ns, (h) => read.readGlobalPositions(h, positions)),
     close: async () => registry.close(),
   };
 }

@@ -165,6 +165,16 @@ export function lastMessage(h: NamespaceDb, streamName: string, type?: string): 
       ).get(streamName, type);
 }
 
+/** The messages at these global positions, by the primary key (one JSON array parameter). */
+export function readGlobalPositions(h: NamespaceDb, globalPositions: readonly number[]): StoredMessage[] {
+  const rows = messages(
+    h,
+    `SELECT ${COLUMNS} FROM messages
+     WHERE global_position IN (SELECT value FROM json_each(?)) ORDER BY global_position`,
+  ).iterate(JSON.stringify(globalPositions));
+  return Array.from(rows, toMessage);
+}
+
 export function streamVersion(h: NamespaceDb, streamName: string): number | null {
   const row = h.statement('SELECT max(position) AS v FROM messages WHERE stream_name = ?').get(streamName);
   return (row as { v: number | null }).v;
