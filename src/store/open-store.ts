@@ -10,6 +10,8 @@
  * - `memory:`: SQLite in memory (the same as `sqlite:` in test mode).
  * - `postgres://user:pass@host:port/db[?pool=N&sslmode=...]` (or `postgresql://`): PostgreSQL,
  *   `pool` connections per process (default 10); other query options go to the client.
+ * - `lmdb:///abs/dir[?sync=full|none&mapSize=bytes]` (or `lmdb:` for `<data dir>/lmdb`; `pebble:`
+ *   is an alias): the embedded key-value backend; see src/store/kv/index.ts.
  */
 import { EventoError, invalidRequest } from '../errors.js';
 import { EventStore, type EventStoreOptions } from './event-store.js';
@@ -22,6 +24,7 @@ type BackendLoader = () => Promise<BackendDefinition>;
 
 const sqlite: BackendLoader = async () => (await import('./sqlite/index.js')).backend;
 const postgres: BackendLoader = async () => (await import('./postgres/index.js')).backend;
+const kv: BackendLoader = async () => (await import('./kv/index.js')).backend;
 
 /** Scheme (before the first `:`) → backend. */
 const BACKENDS: ReadonlyMap<string, BackendLoader> = new Map([
@@ -29,6 +32,8 @@ const BACKENDS: ReadonlyMap<string, BackendLoader> = new Map([
   ['memory', sqlite],
   ['postgres', postgres],
   ['postgresql', postgres],
+  ['lmdb', kv],
+  ['pebble', kv],
 ]);
 
 export interface OpenStoreOptions extends EventStoreOptions {

@@ -1,0 +1,110 @@
+/**
+ * Appends with group commit: the group writer (../group-writer.ts) hands one namespace's queued
+ * writes to `appendGroup`, which stores them in one LMDB transaction; lmdb-js also batches the
+ * transactions of every namespace started in one event turn into one commit, so concurrent writers
+ * share one sync. Each write's checks (expected version, id, position limits) are decided before
+ * any of its keys is put, so a refused write leaves nothing and never fails the group. The
+ * transaction runs as a child transaction: if anything throws, none of the group is stored.
+ *
+ * The namespace's incarnation is checked inside the transaction (a delete racing a write can never
+ * let it land in a later incarnation), and the next global position comes from the namespace's
+ * counters (keys.ts `Z`), so global positions are assigned in commit order, gapless and above
+ * every stored one.
+ */
+import {
+  PositionLimitError,
+  StreamVersionConflictError,
+  duplicateMessageId,
+  namespaceNotFound,
+} from '../../errors.js';
+import type { AppendOutcome } from '../group-writer.js';
+import { MAX_POSITION, type NamespaceRef, type NewMessage, type StoredMessage } from '../store.js';
+import { category } from '../stream-name.js';
+import { encodeString, SpaceKeys } from './keys.js';
+import { liveEntry, readStats, type Db, type SpaceStats } from './namespace.js';
+
+/** A stream's version record (keys.ts `V`): highest position, its gpos, newest time. */
+export type VersionRecord = [version: number, gpos: number, newest: number];
+
+/** Category counters (keys.ts `G`): streams, messages. */
+export type CategoryStats = [streams: number, messages: number];
+
+/** Stores one message's keys and updates its stream's, category's and namespace's counters. */
+export function putMessage(db: Db, keys: SpaceKeys, stats: SpaceStats, m: StoredMessage): void {
+  const stream = encodeString(m.streamName);
+  const cat = encodeString(category(m.streamName));
+  db.putSync(keys.message(m.globalPosition), [
+    m.id,
+    m.streamName,
+    m.type,
+    m.position,
+    m.data,
+    m.metadata,
+    m.time,
+  ]);
+  db.putSync(keys.stream(stream, m.position), m.globalPosition);
+  db.putSync(keys.category(cat, m.globalPosition), 0);
+  db.putSync(keys.id(m.id), m.globalPosition);
+  db.putSync(keys.time(m.time, m.globalPosition), 0);
+  db.putSync(keys.categoryTime(cat, m.time, m.globalPosition), 0);
+  const versionKey = keys.version(stream);
+  const old = db.get(versionKey) as VersionRecord | undefined;
+  const isNewStream = old === undefined;
+  const version: VersionRecord =
+    old === undefined
+      ? [m.position, m.globalPosition, m.time]
+      : [
+          Math.max(old[0], m.position),
+          m.position > old[0] ? m.globalPosition : old[1],
+          Math.max(old[2], m.time),
+        ];
+  db.putSync(versionKey, version);
+  const catKey = keys.categoryStats(cat);
+  const catStats = (db.get(catKey) as CategoryStats | undefined) ?? [0, 0];
+  db.putSync(catKey, [catStats[0] + (isNewStream ? 1 : 0), catStats[1] + 1]);
+  stats[0] = Math.max(stats[0], m.globalPosition + 1);
+  stats[1]++;
+  if (isNewStream) stats[2]++;
+  stats[3] = stats[3] === null ? m.time : Math.max(stats[3], m.time);
+}
+
+/** The version record of a stream, or undefined (reads the transaction's own writes). */
+export function versionOf(db: Db, keys: SpaceKeys, streamName: string): VersionRecord | undefined {
+  return db.get(keys.version(encodeString(streamName))) as VersionRecord | undefined;
+}
+
+function appendOne(db: Db, keys: SpaceKeys, stats: SpaceStats, message: NewMessage): AppendOutcome {
+  const actual = versionOf(db, keys, message.streamName)?.[0] ?? -1;
+  if (message.expectedVersion !== undefined && message.expectedVersion !== actual) {
+    return new StreamVersionConflictError(message.streamName, message.expectedVersion, actual);
+  }
+  if (actual + 1 > MAX_POSITION) return new PositionLimitError('position', MAX_POSITION);
+  const globalPosition = stats[0];
+  if (globalPosition > MAX_POSITION) return new PositionLimitError('globalPosition', MAX_POSITION);
+  if (db.get(keys.id(message.id)) !== undefined) {
+    return duplicateMessageId(`message id ${message.id} already exists`);
+  }
+  const position = actual + 1;
+  putMessage(db, keys, stats, { ...message, position, globalPosition });
+  return { position, globalPosition };
+}
+
+/**
+ * Appends `messages` to `ref`'s namespace in one transaction and returns each one's outcome once
+ * committed (the caller waits for the sync). NAMESPACE_NOT_FOUND when the incarnation is gone.
+ */
+export async function appendGroup(
+  db: Db,
+  ref: NamespaceRef,
+  messages: readonly NewMessage[],
+): Promise<AppendOutcome[]> {
+  return db.childTransaction(() => {
+    const entry = liveEntry(db, ref);
+    if (entry === null) throw namespaceNotFound(ref.id);
+    const keys = new SpaceKeys(entry.space);
+    const stats = readStats(db, keys);
+    const outcomes = messages.map((m) => appendOne(db, keys, stats, m));
+    db.putSync(keys.stats(), stats);
+    return outcomes;
+  });
+}
