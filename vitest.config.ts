@@ -33,6 +33,16 @@ export default defineConfig({
           globalSetup: ['test/pg-global-setup.ts'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'kv',
+          include: BACKEND_TESTS,
+          // The same server and e2e tests on the LMDB backend (an environment per test).
+          env: { EVENTODB_TEST_DB_URL: 'lmdb:' },
+          globalSetup: ['test/global-setup.ts'],
+        },
+      },
     ],
   },
 });

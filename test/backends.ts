@@ -7,6 +7,7 @@
  *   EVENTODB_TEST_DB_URL=sqlite: npx vitest run test/e2e         # SQLite files (the default)
  *   EVENTODB_TEST_DB_URL=postgres: npx vitest run test/server    # the run's PostgreSQL
  *   EVENTODB_TEST_DB_URL=postgres://u:p@host/db ...              # databases created on that server
+ *   EVENTODB_TEST_DB_URL=lmdb: npx vitest run test/server        # an LMDB environment per test
  *
  * `npm test` runs the server and e2e tests twice: on SQLite, and as the `postgres` project
  * (vitest.config.ts) on the PostgreSQL that test/pg-global-setup.ts starts.
@@ -40,7 +41,14 @@ const PROVISIONERS: ReadonlyMap<string, Provisioner> = new Map<string, Provision
   ],
   ['postgres', postgres],
   ['postgresql', postgres],
+  ['lmdb', lmdb],
+  ['pebble', lmdb],
 ]);
+
+/** A fresh LMDB environment in the test's data directory (removed with it). */
+async function lmdb(_base: string, dataDir: string): Promise<{ url: string; remove(): Promise<void> }> {
+  return { url: `lmdb://${join(dataDir, 'kv')}`, remove: async () => {} };
+}
 
 /** A fresh database on the run's PostgreSQL (`postgres:`) or on the server the URL names. */
 async function postgres(base: string): Promise<{ url: string; remove(): Promise<void> }> {

@@ -29,6 +29,11 @@
  *   terminator is the lowest byte and cannot occur inside an escaped string, so the range of stream
  *   `a` ([`a` 00, `a` 01)) never holds stream `a-b` or a stream whose name contains 00, and a
  *   category that is a prefix of another (`acc`, `account`) has a range of its own.
+ * - A name whose escaped form exceeds `NAME_BYTES` (LMDB keys hold at most 1978 bytes) is cut
+ *   there (never inside an escape pair) and followed by 01 03 and the hex SHA-256 of the whole
+ *   name, then 00: still prefix-free and injective (01 03 occurs in no escaped name); such names
+ *   sort by hash after their first `NAME_BYTES`, and their records keep the whole name in the
+ *   value (`V`, `G`).
  * - The namespace id (registry) and message id (id index) are the last component of their key,
  *   so they need no terminator.
  *
@@ -36,6 +41,8 @@
  * import (`clearFirst`), start a fresh space, and the old one is purged in the background. Keys
  * of a deleted or earlier incarnation therefore never mix with the current one's.
  */
+
+import { createHash } from 'node:crypto';
 
 export const TAG = {
   message: 0x4d, // M
@@ -73,23 +80,47 @@ function writeF64(buf: Buffer, n: number, offset: number): void {
   }
 }
 
+/** Escaped bytes of a name kept in a key; a longer name is cut there and a hash added. */
+export const NAME_BYTES = 1024;
+
 /** A string as an escaped, terminated key component (see the file comment). */
 export function encodeString(s: string): Buffer {
   const raw = Buffer.from(s, 'utf8');
-  if (!raw.includes(0) && !raw.includes(1)) {
-    const out = Buffer.allocUnsafe(raw.length + 1);
-    raw.copy(out);
-    out[raw.length] = 0;
-    return out;
+  let escaped = raw;
+  if (raw.includes(0) || raw.includes(1)) {
+    const bytes: number[] = [];
+    for (const b of raw) {
+      if (b === 0) bytes.push(1, 1);
+      else if (b === 1) bytes.push(1, 2);
+      else bytes.push(b);
+    }
+    escaped = Buffer.from(bytes);
   }
-  const bytes: number[] = [];
-  for (const b of raw) {
-    if (b === 0) bytes.push(1, 1);
-    else if (b === 1) bytes.push(1, 2);
-    else bytes.push(b);
-  }
-  bytes.push(0);
-  return Buffer.from(bytes);
+  if (escaped.length > NAME_BYTES) return hashedName(escaped, raw);
+  const out = Buffer.allocUnsafe(escaped.length + 1);
+  escaped.copy(out);
+  out[escaped.length] = 0;
+  return out;
+}
+
+/** Cut escaped bytes (never inside an escape pair), 01 03, the hex SHA-256 of the name, 00. */
+function hashedName(escaped: Buffer, raw: Buffer): Buffer {
+  let cut = NAME_BYTES;
+  let ones = 0;
+  while (cut - ones - 1 >= 0 && escaped[cut - ones - 1] === 1) ones++;
+  if (ones % 2 === 1) cut--;
+  const hash = createHash('sha256').update(raw).digest('hex');
+  return Buffer.concat([
+    escaped.subarray(0, cut),
+    Buffer.from([1, 3]),
+    Buffer.from(hash, 'latin1'),
+    Buffer.from([0]),
+  ]);
+}
+
+/** True for a name too long to be kept whole in a key: read it from the value instead. */
+export function isHashedName(encoded: Buffer): boolean {
+  return encoded.length > NAME_BYTES;
 }
 
 /** Registry key of a namespace id. */
@@ -240,7 +271,10 @@ export class SpaceKeys {
   }
 }
 
-/** The string encoded by `encodeString` at the start of `buf[at..]`, and where it ends. */
+/**
+ * The string encoded by `encodeString` at the start of `buf[at..]`, and where it ends (for a
+ * hashed name, the value is only its first bytes).
+ */
 export function decodeString(buf: Buffer, at: number): { value: string; end: number } {
   const bytes: number[] = [];
   let i = at;
@@ -249,6 +283,10 @@ export function decodeString(buf: Buffer, at: number): { value: string; end: num
     if (buf[i] === 1) {
       plain = false;
       i++;
+      if (buf[i] === 3) {
+        while (buf[i] !== 0) i++;
+        break;
+      }
       bytes.push(buf[i] === 1 ? 0 : 1);
     } else bytes.push(buf[i] as number);
   }

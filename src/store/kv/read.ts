@@ -82,13 +82,13 @@ export function listStreams(db: Db, keys: SpaceKeys, o: ListStreamsOptions): Str
   const start = encodeString(from).subarray(0, -1);
   const out: StreamSummary[] = [];
   for (const { key, value } of db.getRange(keys.versionRange(start))) {
-    const stream = decodeString(key, COMPONENT_OFFSET).value;
+    const v = value as VersionRecord;
+    const stream = v[3] ?? decodeString(key, COMPONENT_OFFSET).value;
     if (!stream.startsWith(prefix)) {
       if (stream > prefix) break;
       continue;
     }
     if (stream <= after) continue;
-    const v = value as VersionRecord;
     out.push({ stream, version: v[0], lastActivity: v[2] });
     if (out.length >= o.limit) break;
   }
@@ -98,8 +98,8 @@ export function listStreams(db: Db, keys: SpaceKeys, o: ListStreamsOptions): Str
 export function listCategories(db: Db, keys: SpaceKeys): CategorySummary[] {
   const out: CategorySummary[] = [];
   for (const { key, value } of db.getRange(keys.categoryStatsRange())) {
-    const [streamCount, messageCount] = value as CategoryStats;
-    out.push({ category: decodeString(key, COMPONENT_OFFSET).value, streamCount, messageCount });
+    const [streamCount, messageCount, name] = value as CategoryStats;
+    out.push({ category: name ?? decodeString(key, COMPONENT_OFFSET).value, streamCount, messageCount });
   }
   return out;
 }

@@ -20,14 +20,17 @@ import {
 import type { AppendOutcome } from '../group-writer.js';
 import { MAX_POSITION, type NamespaceRef, type NewMessage, type StoredMessage } from '../store.js';
 import { category } from '../stream-name.js';
-import { encodeString, SpaceKeys } from './keys.js';
+import { encodeString, isHashedName, SpaceKeys } from './keys.js';
 import { liveEntry, readStats, type Db, type SpaceStats } from './namespace.js';
 
-/** A stream's version record (keys.ts `V`): highest position, its gpos, newest time. */
-export type VersionRecord = [version: number, gpos: number, newest: number];
+/**
+ * A stream's version record (keys.ts `V`): highest position, its gpos, newest time, and the name
+ * when the key holds only a hash of it.
+ */
+export type VersionRecord = [version: number, gpos: number, newest: number, name?: string];
 
-/** Category counters (keys.ts `G`): streams, messages. */
-export type CategoryStats = [streams: number, messages: number];
+/** Category counters (keys.ts `G`): streams, messages, and the name when the key is hashed. */
+export type CategoryStats = [streams: number, messages: number, name?: string];
 
 /** Stores one message's keys and updates its stream's, category's and namespace's counters. */
 export function putMessage(db: Db, keys: SpaceKeys, stats: SpaceStats, m: StoredMessage): void {
@@ -58,10 +61,13 @@ export function putMessage(db: Db, keys: SpaceKeys, stats: SpaceStats, m: Stored
           m.position > old[0] ? m.globalPosition : old[1],
           Math.max(old[2], m.time),
         ];
+  if (isHashedName(stream)) version.push(m.streamName);
   db.putSync(versionKey, version);
   const catKey = keys.categoryStats(cat);
   const catStats = (db.get(catKey) as CategoryStats | undefined) ?? [0, 0];
-  db.putSync(catKey, [catStats[0] + (isNewStream ? 1 : 0), catStats[1] + 1]);
+  const updated: CategoryStats = [catStats[0] + (isNewStream ? 1 : 0), catStats[1] + 1];
+  if (isHashedName(cat)) updated.push(category(m.streamName));
+  db.putSync(catKey, updated);
   stats[0] = Math.max(stats[0], m.globalPosition + 1);
   stats[1]++;
   if (isNewStream) stats[2]++;
