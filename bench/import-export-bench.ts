@@ -1,7 +1,8 @@
 /**
  * Import/export benchmark: `eventodb import` and `eventodb export` as separate processes against
  * a real server, beside the bare engine (bare-import-export.ts) on the same file, at two or more
- * sizes to show that memory stays flat as the file grows.
+ * sizes to show that memory stays flat as the file grows; then the same against a server on the
+ * LMDB backend beside bare LMDB with the same key layout (bare-lmdb.ts), rows marked `(kv)`.
  *
  * Per size N: generate the file; fresh server: import it, export it (and check the export is
  * byte-identical to the input); at the first size also export with --gzip and import that gzip
@@ -10,6 +11,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bareExport, bareImport } from './bare-import-export.js';
+import { bareLmdbExport, bareLmdbImport } from './bare-lmdb.js';
 import { makeTempDir } from './cleanup.js';
 import { runEventodb, type CliRun } from './cli.js';
 import { generateExportFile, sha256OfFile } from './generate.js';
@@ -51,8 +53,9 @@ async function serverRoundTrip(
   input: string,
   dir: string,
   withGzip: boolean,
+  dbUrl?: (dataDir: string) => string,
 ): Promise<{ runs: Map<string, CliRun & { serverRssMib: number | null }>; output: string }> {
-  const server = await startServer(join(dir, 'data'));
+  const server = await startServer(join(dir, 'data'), dbUrl?.(join(dir, 'data')));
   const rss = watchPeakRss(server.pid);
   const remote = ['--url', server.url, '--token', server.token];
   const runs = new Map<string, CliRun & { serverRssMib: number | null }>();
@@ -97,6 +100,7 @@ async function runSize(events: number, withGzip: boolean): Promise<SizeResult> {
   const bareIn = await timed(() => bareImport(input, bareDb));
   if (bareIn.value !== events) throw new Error(`bare import stored ${bareIn.value} of ${events} rows`);
   const bareOut = await timed(() => bareExport(bareDb, join(dir, 'bare-export.ndjson')));
+  const kv = await kvRoundTrip(input, dir, events);
   await rm(dir, { recursive: true, force: true });
   const rows: Measured[] = [...runs].map(([operation, run]) => ({
     operation,
@@ -106,13 +110,38 @@ async function runSize(events: number, withGzip: boolean): Promise<SizeResult> {
     cliRssMib: run.peakRssMib,
     serverRssMib: run.serverRssMib,
   }));
+  rows.push(...kv.rows);
   return {
     events,
     fileMib: generated.value / 1024 ** 2,
     generateSeconds: generated.seconds,
-    isRoundTripExact,
+    isRoundTripExact: isRoundTripExact && kv.isRoundTripExact,
     rows,
   };
+}
+
+/** The same file through a server on the LMDB backend (`lmdb:`), beside bare LMDB (bare-lmdb.ts). */
+async function kvRoundTrip(
+  input: string,
+  dir: string,
+  events: number,
+): Promise<{ rows: Measured[]; isRoundTripExact: boolean }> {
+  const { runs, output } = await serverRoundTrip(input, dir, false, (data) => `lmdb://${join(data, 'kv')}`);
+  const isRoundTripExact = (await sha256OfFile(input)) === (await sha256OfFile(output));
+  await rm(output, { force: true });
+  const bareDir = join(dir, 'bare-lmdb');
+  const bareIn = await timed(() => bareLmdbImport(input, bareDir));
+  if (bareIn.value !== events) throw new Error(`bare lmdb import stored ${bareIn.value} of ${events}`);
+  const bareOut = await timed(() => bareLmdbExport(bareDir, join(dir, 'bare-lmdb-export.ndjson')));
+  const rows = [...runs].map(([operation, run]) => ({
+    operation: `${operation} (kv)`,
+    events,
+    seconds: run.seconds,
+    bareSeconds: operation === 'import' ? bareIn.seconds : bareOut.seconds,
+    cliRssMib: run.peakRssMib,
+    serverRssMib: run.serverRssMib,
+  }));
+  return { rows, isRoundTripExact };
 }
 
 /** Runs every size (gzip variants at the first only) and builds the tables and goal checks. */
@@ -167,6 +196,8 @@ function filesTable(results: SizeResult[]): Table {
 
 function importGoals(results: SizeResult[]): GoalCheck[] {
   const all = results.flatMap((r) => r.rows);
+  const kvRatio = (op: string): number =>
+    Math.min(...all.filter((m) => m.operation === `${op} (kv)`).map((m) => (m.bareSeconds ?? 0) / m.seconds));
   const ratio = (op: string): number => {
     const rows = all.filter((m) => m.operation === op && m.bareSeconds !== null);
     return Math.min(...rows.map((m) => (m.bareSeconds ?? 0) / m.seconds));
@@ -185,6 +216,16 @@ function importGoals(results: SizeResult[]): GoalCheck[] {
   return [
     { goal: 'import ours/bare ≥ 0.7', measured: formatRatio(ratio('import')), isMet: ratio('import') >= 0.7 },
     { goal: 'export ours/bare ≥ 0.7', measured: formatRatio(ratio('export')), isMet: ratio('export') >= 0.7 },
+    {
+      goal: 'kv import ours/bare lmdb ≥ 0.7',
+      measured: formatRatio(kvRatio('import')),
+      isMet: kvRatio('import') >= 0.7,
+    },
+    {
+      goal: 'kv export ours/bare lmdb ≥ 0.7',
+      measured: formatRatio(kvRatio('export')),
+      isMet: kvRatio('export') >= 0.7,
+    },
     { goal: 'CLI peak RSS < 100 MB', measured: `${formatMib(cliMax)} MiB`, isMet: cliMax * 1.048576 < 100 },
     {
       goal: 'server peak RSS < 150 MB',

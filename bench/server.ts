@@ -26,8 +26,8 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `eventodb serve` on a fresh `dataDir`. */
-export async function startServer(dataDir: string): Promise<BenchServer> {
+/** Starts `eventodb serve` on a fresh `dataDir` (and `dbUrl`, default SQLite in it). */
+export async function startServer(dataDir: string, dbUrl?: string): Promise<BenchServer> {
   const child = spawn(
     process.execPath,
     [
@@ -42,6 +42,7 @@ export async function startServer(dataDir: string): Promise<BenchServer> {
       dataDir,
       '--log-level',
       'warn',
+      ...(dbUrl === undefined ? [] : ['--db-url', dbUrl]),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -1,0 +1,137 @@
+/**
+ * The bare LMDB engine's import and export with the kv backend's key layout (src/store/kv/keys.ts):
+ * the floor `eventodb import`/`export` on the `lmdb:` backend is compared with.
+ *
+ * - import: read the NDJSON file as a stream, JSON.parse each record, put the message and its
+ *   stream, category, id and time index keys, 1000 records per transaction, each flushed to disk
+ *   before the next (what the server does per batch); no duplicate or order checks, no counters;
+ * - export: one range scan of the message keys in global order, each record serialised with
+ *   JSON.stringify (data and meta parsed back to objects), written with backpressure.
+ *
+ * One process, no HTTP, no validation: a lower bound, not a competitor.
+ */
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'lmdb';
+import { SpaceKeys, encodeString, trailingU64 } from '../src/store/kv/keys.js';
+import { formatTime } from '../src/store/time.js';
+
+const BATCH = 1000;
+
+interface ExportLine {
+  id: string;
+  stream: string;
+  type: string;
+  pos: number;
+  gpos: number;
+  data: unknown;
+  meta: unknown;
+  time: string;
+}
+
+function micros(time: string): number {
+  const dot = time.indexOf('.');
+  const seconds = Date.parse(`${time.slice(0, 19)}Z`);
+  const fraction = dot === -1 ? '' : time.slice(dot + 1, -1);
+  return seconds * 1000 + Number((fraction + '000000').slice(0, 6));
+}
+
+async function* lines(file: string): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+      yield text.slice(start, nl);
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  if (rest !== '') yield rest;
+}
+
+const openEnv = (dir: string) => open({ path: dir, keyEncoding: 'binary', encoding: 'msgpack' });
+
+/** Imports `file` into a fresh environment in `dir`; resolves with the record count. */
+export async function bareLmdbImport(file: string, dir: string): Promise<number> {
+  const db = openEnv(dir);
+  const keys = new SpaceKeys(1);
+  const commit = async (batch: ExportLine[]): Promise<void> => {
+    await db.transaction(() => {
+      for (const r of batch) {
+        const time = micros(r.time);
+        const stream = encodeString(r.stream);
+        const dash = r.stream.indexOf('-');
+        const cat = encodeString(dash === -1 ? r.stream : r.stream.slice(0, dash));
+        const data = JSON.stringify(r.data);
+        const meta = r.meta === null ? null : JSON.stringify(r.meta);
+        db.putSync(keys.message(r.gpos), [r.id, r.stream, r.type, r.pos, data, meta, time]);
+        db.putSync(keys.stream(stream, r.pos), r.gpos);
+        db.putSync(keys.category(cat, r.gpos), 0);
+        db.putSync(keys.id(r.id), r.gpos);
+        db.putSync(keys.time(time, r.gpos), 0);
+        db.putSync(keys.categoryTime(cat, time, r.gpos), 0);
+      }
+    });
+    await db.flushed;
+  };
+  let batch: ExportLine[] = [];
+  let count = 0;
+  try {
+    for await (const line of lines(file)) {
+      if (line === '') continue;
+      batch.push(JSON.parse(line) as ExportLine);
+      if (batch.length === BATCH) {
+        await commit(batch);
+        count += batch.length;
+        batch = [];
+      }
+    }
+    await commit(batch);
+    return count + batch.length;
+  } finally {
+    await db.close();
+  }
+}
+
+type MessageValue = [string, string, string, number, string, string | null, number];
+
+/** Exports every message of `dir` in global order to `outFile`; resolves with the count. */
+export async function bareLmdbExport(dir: string, outFile: string): Promise<number> {
+  const db = openEnv(dir);
+  const keys = new SpaceKeys(1);
+  const out = createWriteStream(outFile, { highWaterMark: 1 << 20 });
+  let count = 0;
+  let from = 1;
+  try {
+    for (;;) {
+      let text = '';
+      let rows = 0;
+      for (const { key, value } of db.getRange({ ...keys.messagesFrom(from), limit: BATCH })) {
+        const v = value as MessageValue;
+        const gpos = trailingU64(key as Buffer);
+        const record: ExportLine = {
+          id: v[0],
+          stream: v[1],
+          type: v[2],
+          pos: v[3],
+          gpos,
+          data: JSON.parse(v[4]),
+          meta: v[5] === null ? null : JSON.parse(v[5]),
+          time: formatTime(v[6]),
+        };
+        text += JSON.stringify(record) + '\n';
+        from = gpos + 1;
+        rows++;
+      }
+      if (rows === 0) break;
+      count += rows;
+      if (!out.write(text)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    return count;
+  } finally {
+    await db.close();
+  }
+}
