@@ -60,17 +60,17 @@ function checkClashes(db: Db, keys: SpaceKeys, messages: readonly StoredMessage[
   const ids = new Set<string>();
   messages.forEach((m, index) => {
     const place = `${m.position}\u0000${m.streamName}`;
-    if (gpos.has(m.globalPosition) || db.get(keys.message(m.globalPosition)) !== undefined) {
+    if (gpos.has(m.globalPosition) || db.doesExist(keys.message(m.globalPosition))) {
       throw new PositionExistsError(index, 'gpos', `global position ${m.globalPosition} already exists`);
     }
-    if (places.has(place) || db.get(keys.stream(encodeString(m.streamName), m.position)) !== undefined) {
+    if (places.has(place) || db.doesExist(keys.stream(encodeString(m.streamName), m.position))) {
       throw new PositionExistsError(
         index,
         'stream-position',
         `stream ${m.streamName} position ${m.position} already exists`,
       );
     }
-    if (ids.has(m.id) || db.get(keys.id(m.id)) !== undefined) {
+    if (ids.has(m.id) || db.doesExist(keys.id(m.id))) {
       throw new PositionExistsError(index, 'id', `message id ${m.id} already exists`);
     }
     gpos.add(m.globalPosition);

@@ -87,7 +87,7 @@ function appendOne(db: Db, keys: SpaceKeys, stats: SpaceStats, message: NewMessa
   if (actual + 1 > MAX_POSITION) return new PositionLimitError('position', MAX_POSITION);
   const globalPosition = stats[0];
   if (globalPosition > MAX_POSITION) return new PositionLimitError('globalPosition', MAX_POSITION);
-  if (db.get(keys.id(message.id)) !== undefined) {
+  if (db.doesExist(keys.id(message.id))) {
     return duplicateMessageId(`message id ${message.id} already exists`);
   }
   const position = actual + 1;
