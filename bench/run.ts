@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- rpc|import|subscribe] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
+ * `npm run bench [-- rpc|import|subscribe|pull] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { runCleanup } from './cleanup.js';
 import { runImportExportBench } from './import-export-bench.js';
 import { machineTable } from './machine.js';
+import { runPullBench } from './pull-bench.js';
 import { runRpcBench } from './rpc-bench.js';
 import { runSubscribeBench } from './subscribe-bench.js';
 import { formatTable, goalTable, type GoalCheck, type Table } from './table.js';
@@ -15,6 +16,7 @@ interface RunOptions {
   parts: Set<string>;
   sizes: number[];
   scenarioMs: number;
+  events: number;
 }
 
 function parseRunArgs(argv: string[]): RunOptions {
@@ -27,14 +29,14 @@ function parseRunArgs(argv: string[]): RunOptions {
       'scenario-ms': { type: 'string', default: '4000' },
     },
   });
-  const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe'] : positionals);
+  const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe', 'pull'] : positionals);
   for (const part of parts)
-    if (!['rpc', 'import', 'subscribe'].includes(part)) throw new Error(`unknown part ${part}`);
+    if (!['rpc', 'import', 'subscribe', 'pull'].includes(part)) throw new Error(`unknown part ${part}`);
   const events = Number(values.events ?? 200_000);
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
     throw new Error('--events/--sizes: positive integers');
-  return { parts, sizes, scenarioMs: Number(values['scenario-ms']) };
+  return { parts, sizes, scenarioMs: Number(values['scenario-ms']), events };
 }
 
 function print(table: Table): void {
@@ -60,6 +62,11 @@ async function main(): Promise<void> {
     const io = await runImportExportBench({ sizes: options.sizes });
     io.tables.forEach(print);
     goals.push(...io.goals);
+  }
+  if (options.parts.has('pull')) {
+    const pull = await runPullBench({ events: options.events });
+    pull.tables.forEach(print);
+    goals.push(...pull.goals);
   }
   print(goalTable('Goals', goals));
   process.stdout.write(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s\n`);

@@ -55,6 +55,8 @@ export const CLI_ERROR_CODES = {
   IMPORT_INCOMPLETE:
     'Import: the progress stream ended (connection lost, server stopped) without `done` or an error event.',
   INTERRUPTED: 'The user stopped the command (SIGINT/SIGTERM).',
+  UNSUPPORTED_SERVER:
+    'The server lacks a feature the command needs (`import --skip-existing`, `pull`: `import.onExisting` in `sys.capabilities`).',
 } as const satisfies Record<string, string>;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;

@@ -8,6 +8,8 @@ import { writeLine } from './io.js';
 
 export interface ProgressState {
   events: number;
+  /** Records skipped as already there (`--skip-existing`, `pull`). */
+  skipped?: number;
   /** Bytes of the input read so far (compressed bytes for a gzip file). */
   bytes: number;
   gpos: number | null;
@@ -21,6 +23,8 @@ export interface Progress {
 export interface ProgressOptions {
   /** The verb of the plain lines: `imported`, `exported`. */
   verb: string;
+  /** Show the skipped count (`--skip-existing`, `pull`). */
+  hasSkipped?: boolean;
   /** The input's size in bytes, when known. */
   totalBytes?: number;
   /** Least time between two plain lines; default 2000 ms. */
@@ -52,21 +56,29 @@ function rateOf(events: number, started: number): number {
 
 function barProgress(cliProgress: typeof CliProgress, io: CliIo, options: ProgressOptions): Progress {
   const total = options.totalBytes;
+  const events = options.hasSkipped === true ? '{events} events, {skipped} skipped' : '{events} events';
   const format =
     total === undefined
-      ? '{events} events | {rate} events/s | {read}'
-      : '{bar} {percentage}% | {events} events | {rate} events/s | {read} of {size} | ETA {eta_formatted}';
+      ? `${events} | {rate} events/s | {read}`
+      : `{bar} {percentage}% | ${events} | {rate} events/s | {read} of {size} | ETA {eta_formatted}`;
   const bar = new cliProgress.SingleBar(
     { stream: io.stderr, format, hideCursor: true, etaBuffer: 50, fps: 5 },
     cliProgress.Presets.shades_classic,
   );
   const started = performance.now();
-  bar.start(total ?? 1, 0, { events: 0, rate: 0, read: formatBytes(0), size: formatBytes(total ?? 0) });
+  bar.start(total ?? 1, 0, {
+    events: 0,
+    skipped: 0,
+    rate: 0,
+    read: formatBytes(0),
+    size: formatBytes(total ?? 0),
+  });
   return {
     update: (s) =>
       bar.update(Math.min(s.bytes, total ?? 1), {
         events: s.events,
-        rate: rateOf(s.events, started),
+        skipped: s.skipped ?? 0,
+        rate: rateOf(s.events + (s.skipped ?? 0), started),
         read: formatBytes(s.bytes),
       }),
     stop: () => bar.stop(),
@@ -85,9 +97,11 @@ function lineProgress(io: CliIo, options: ProgressOptions): Progress {
       printedAt = now;
       const size = options.totalBytes === undefined ? '' : ` of ${formatBytes(options.totalBytes)}`;
       const gpos = s.gpos === null ? '' : `, gpos ${s.gpos}`;
+      const skipped = options.hasSkipped === true ? ` (skipped ${s.skipped ?? 0})` : '';
+      const rate = rateOf(s.events + (s.skipped ?? 0), started);
       writeLine(
         io.stderr,
-        `${options.verb} ${s.events} events${gpos} (${rateOf(s.events, started)} events/s, ` +
+        `${options.verb} ${s.events} events${skipped}${gpos} (${rate} events/s, ` +
           `${formatBytes(s.bytes)}${size})`,
       );
     },

@@ -1,4 +1,4 @@
-/** The flags of the commands that talk to a server (`export`, `import`), declared once. */
+/** The flags of the commands that talk to a server (`export`, `import`, `pull`), declared once. */
 import { UsageError, type FlagTable } from './flags.js';
 
 export const REMOTE_FLAGS = {
@@ -29,25 +29,32 @@ const TOKEN_TEXT = /^[\x21-\x7e]+$/;
 /**
  * Checks that `--url` and `--token` are present, the token is non-empty header-safe text, and the
  * URL is http(s) without a query or fragment (its path is kept: `http://proxy/eventodb` sends to
- * `/eventodb/rpc`). Throws `UsageError` (never echoing the token).
+ * `/eventodb/rpc`). Throws `UsageError` (never echoing the token). `prefix` names another pair in
+ * the messages: `from-` for `--from-url`/`--from-token` (env `EVENTODB_FROM_URL`, …) of `pull`.
  */
-export function requireRemote(values: { url: string | undefined; token: string | undefined }): RemoteConfig {
+export function requireRemote(
+  values: { url: string | undefined; token: string | undefined },
+  prefix = '',
+): RemoteConfig {
   const { url, token } = values;
-  if (url === undefined) throw new UsageError('--url (or EVENTODB_URL) is required');
-  if (token === undefined) throw new UsageError('--token (or EVENTODB_TOKEN) is required');
-  if (token === '') throw new UsageError('--token is empty');
-  if (!TOKEN_TEXT.test(token)) throw new UsageError('--token contains spaces or control characters');
+  const env = `EVENTODB_${prefix.replace(/-/g, '_').toUpperCase()}`;
+  const urlFlag = `--${prefix}url`;
+  const tokenFlag = `--${prefix}token`;
+  if (url === undefined) throw new UsageError(`${urlFlag} (or ${env}URL) is required`);
+  if (token === undefined) throw new UsageError(`${tokenFlag} (or ${env}TOKEN) is required`);
+  if (token === '') throw new UsageError(`${tokenFlag} is empty`);
+  if (!TOKEN_TEXT.test(token)) throw new UsageError(`${tokenFlag} contains spaces or control characters`);
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`--url is not a URL (got ${JSON.stringify(url)})`);
+    throw new UsageError(`${urlFlag} is not a URL (got ${JSON.stringify(url)})`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new UsageError('--url must start with http:// or https://');
+    throw new UsageError(`${urlFlag} must start with http:// or https://`);
   }
   if (parsed.search !== '' || parsed.hash !== '') {
-    throw new UsageError(`--url must not have a query or fragment (got ${JSON.stringify(url)})`);
+    throw new UsageError(`${urlFlag} must not have a query or fragment (got ${JSON.stringify(url)})`);
   }
   return { url, token };
 }

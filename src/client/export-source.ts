@@ -8,7 +8,7 @@
  */
 import { recordLineOfRow, type CategoryRow } from '../ndjson/record.js';
 import { scanCategoryRows, type ScannedRow } from '../ndjson/row-scan.js';
-import { parseTime } from '../store/time.js';
+import { formatTime, parseTime } from '../store/time.js';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { RpcClient } from './rpc.js';
 
@@ -20,6 +20,14 @@ export interface ExportSourceOptions {
   since?: number;
   /** Exclusive upper bound on time, microseconds. */
   until?: number;
+  /** Only records after this global position (exclusive); default 0, the whole selection. */
+  after?: number;
+  /**
+   * Send `since`/`until` to the server with each `category.get` (a server whose
+   * `sys.capabilities` lists `category.get.timeWindow`), rather than reading the whole selection
+   * and filtering here. Default false: the client-side filter every server works with.
+   */
+  serverTimeWindow?: boolean;
   /** Rows per `category.get`; default: sized to ~96 KiB replies. */
   pageSize?: number;
 }
@@ -38,7 +46,7 @@ class CategoryCursor {
   #rows: ScannedRow[] = [];
   #index = 0;
   #next: Promise<ScannedRow[]> | null;
-  #position = 1;
+  #position: number;
   #size: number;
 
   constructor(
@@ -46,7 +54,11 @@ class CategoryCursor {
     private readonly category: string,
     private readonly fixedSize: number | undefined,
     private readonly withTime: boolean,
+    /** Extra `category.get` options (the server-side time window). */
+    private readonly window: Readonly<Record<string, string>>,
+    first: number,
   ) {
+    this.#position = first;
     this.#size = fixedSize ?? FIRST_PAGE_SIZE;
     this.#next = this.#fetch();
   }
@@ -83,7 +95,11 @@ class CategoryCursor {
 
   #fetch(): Promise<ScannedRow[]> {
     const promise = this.rpc
-      .callRaw('category.get', this.category, { position: this.#position, batchSize: this.#size })
+      .callRaw('category.get', this.category, {
+        position: this.#position,
+        batchSize: this.#size,
+        ...this.window,
+      })
       .then((reply) => {
         const rows = scanCategoryRows(reply, this.withTime) ?? parseRows(reply);
         if (this.fixedSize === undefined && rows.length > 0) {
@@ -106,16 +122,29 @@ export interface ExportChunk {
   records: number;
   /** Global position of the last row read (written or filtered out). */
   lastGpos: number;
+  /**
+   * Global position of the last record in `data`, null when it holds none. A transform that
+   * drops records keeps it right: it is where a later `--after` continues from.
+   */
+  lastRecordGpos: number | null;
 }
+
+/** A stage between the export source and its sink (a file, stdout, an import): chunks in, out. */
+export type ChunkTransform = (chunks: AsyncIterable<ExportChunk>) => AsyncIterable<ExportChunk>;
 
 /** The export as NDJSON, in chunks of whole lines, in global-position order. */
 export async function* exportChunks(options: ExportSourceOptions): AsyncGenerator<ExportChunk> {
   // Rows per merged chunk of several categories (the single-category path yields whole pages).
   const merged = 1000;
   const names = options.categories.length === 0 ? [''] : [...new Set(options.categories)];
-  const withTime = options.since !== undefined || options.until !== undefined;
-  const cursors = names.map((name) => new CategoryCursor(options.rpc, name, options.pageSize, withTime));
-  const keep = timeFilter(options.since, options.until);
+  const isServerWindow = options.serverTimeWindow === true;
+  const withTime = !isServerWindow && (options.since !== undefined || options.until !== undefined);
+  const window = isServerWindow ? timeWindow(options.since, options.until) : {};
+  const first = (options.after ?? 0) + 1;
+  const cursors = names.map(
+    (name) => new CategoryCursor(options.rpc, name, options.pageSize, withTime, window, first),
+  );
+  const keep = isServerWindow ? () => true : timeFilter(options.since, options.until);
   for (;;) {
     const rows = cursors.length === 1 ? await nextPage(cursors[0]!) : await mergeSome(cursors, merged);
     if (rows.length === 0) return;
@@ -124,6 +153,7 @@ export async function* exportChunks(options: ExportSourceOptions): AsyncGenerato
       data: Buffer.concat(kept.map((row) => row.line)),
       records: kept.length,
       lastGpos: rows[rows.length - 1]!.gpos,
+      lastRecordGpos: kept.at(-1)?.gpos ?? null,
     };
   }
 }
@@ -159,6 +189,14 @@ async function mergeSome(cursors: CategoryCursor[], max: number): Promise<Scanne
     bestCursor.advance();
   }
   return out;
+}
+
+/** The `category.get` options of a server-side window: RFC 3339, since inclusive, until exclusive. */
+function timeWindow(since: number | undefined, until: number | undefined): Record<string, string> {
+  return {
+    ...(since === undefined ? {} : { since: formatTime(since) }),
+    ...(until === undefined ? {} : { until: formatTime(until) }),
+  };
 }
 
 function timeFilter(since: number | undefined, until: number | undefined): (row: ScannedRow) => boolean {

@@ -15,6 +15,8 @@ import { describe, errorOfReply, networkError } from './rpc.js';
 
 export interface ImportProgress {
   imported: number;
+  /** Records already stored, skipped (`onExisting: 'skip'`; 0 otherwise). */
+  skipped: number;
   gpos: number | null;
 }
 
@@ -26,6 +28,12 @@ export interface ImportStreamOptions {
   body: Readable;
   /** Clear the namespace in the first batch's transaction. */
   force?: boolean;
+  /**
+   * `skip`: a record equal to the stored one at its global position is skipped and counted
+   * (`/import?onExisting=skip`, a server listing `import.onExisting` in `sys.capabilities`; an
+   * older server ignores the parameter, so check first). Default: such a record is POSITION_EXISTS.
+   */
+  onExisting?: 'skip';
   onProgress?: (progress: ImportProgress) => void;
   /** Aborting stops the upload; the server keeps what it committed (ImportError INTERRUPTED). */
   signal?: AbortSignal;
@@ -33,6 +41,7 @@ export interface ImportStreamOptions {
 
 export interface ImportSummary {
   imported: number;
+  skipped: number;
   gpos: number | null;
   /** As the server reported it, e.g. `2.3s`. */
   elapsed: string;
@@ -52,8 +61,8 @@ export class ImportError extends Error {
 }
 
 type ImportEvent =
-  | { imported: number; gpos: number }
-  | { done: true; imported: number; elapsed: string }
+  | { imported: number; skipped?: number; gpos: number }
+  | { done: true; imported: number; skipped?: number; elapsed: string }
   | { error: string; message: string; line?: number };
 
 /**
@@ -62,13 +71,14 @@ type ImportEvent =
  */
 export async function importStream(options: ImportStreamOptions): Promise<ImportSummary> {
   const target = endpointUrl(options.url, 'import');
-  if (options.force === true) target.search = '?force=true';
+  if (options.force === true) target.searchParams.set('force', 'true');
+  if (options.onExisting !== undefined) target.searchParams.set('onExisting', options.onExisting);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const req = send(target, {
     method: 'POST',
     headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/x-ndjson' },
   });
-  const committed: ImportProgress = { imported: 0, gpos: null };
+  const committed: ImportProgress = { imported: 0, skipped: 0, gpos: null };
   const reply = new Promise<IncomingMessage>((resolve, reject) => {
     req.once('response', resolve);
     req.once('error', reject);
@@ -138,9 +148,12 @@ async function readEvents(
         if ('error' in event) {
           throw new ImportError(event.error, event.message, { ...committed }, event.line ?? null);
         }
-        if ('done' in event)
-          return { imported: event.imported, gpos: committed.gpos, elapsed: event.elapsed };
+        if ('done' in event) {
+          const skipped = event.skipped ?? committed.skipped;
+          return { imported: event.imported, skipped, gpos: committed.gpos, elapsed: event.elapsed };
+        }
         committed.imported = event.imported;
+        committed.skipped = event.skipped ?? committed.skipped;
         committed.gpos = event.gpos;
         onProgress?.({ ...committed });
       }

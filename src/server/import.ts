@@ -4,6 +4,9 @@
  * Events, each `data: <json>` and a blank line:
  *   {"imported":n,"gpos":g}                       after every committed batch (g: its last record)
  *   {"done":true,"imported":n,"elapsed":"2.3s"}   at the end
+ * With `?onExisting=skip` (ours; `error` is the default) records already stored exactly at their
+ * global position are skipped and counted, and both events carry `"skipped":k` (records skipped
+ * so far); `gpos` is then the batch's last record whether imported or skipped.
  *   {"error":"CODE","message":"...","line":n}     then the stream ends
  *
  * Deleting the namespace while an import runs ends it with NAMESPACE_NOT_FOUND at its next batch
@@ -19,7 +22,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { EventoError } from '../errors.js';
-import { InvalidRecordError, PositionExistsError, isEventoError, importFailed } from '../errors.js';
+import {
+  InvalidRecordError,
+  PositionExistsError,
+  isEventoError,
+  importFailed,
+  invalidRequest,
+} from '../errors.js';
 import { LineReadError, splitLines } from '../ndjson/read.js';
 import { parseRecordLine } from '../ndjson/record.js';
 import type { EventStore, NamespaceTarget } from '../store/event-store.js';
@@ -49,7 +58,9 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
   app.post('/import', async (request, reply) => {
     const { ref } = await authenticateRequest(request, reply, deps.auth);
-    const force = (request.query as Record<string, unknown>)['force'] === 'true';
+    const query = request.query as Record<string, unknown>;
+    const force = query['force'] === 'true';
+    const skip = onExistingOf(query['onExisting']) === 'skip';
     reply.hijack();
     const res = reply.raw;
     const socket = request.raw.socket;
@@ -66,7 +77,7 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
     // The client learns at once that the import started (and what it committed, if cut later).
     res.flushHeaders();
     const started = performance.now();
-    const run = new ImportRun(options, ref, force, res);
+    const run = new ImportRun(options, ref, { force, skip }, res);
     const outcome = await run.consume(request.raw);
     if ('error' in outcome) {
       run.send({ error: outcome.error.code, message: outcome.error.message, line: outcome.line });
@@ -81,6 +92,7 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
     run.send({
       done: true,
       imported: run.imported,
+      ...(skip ? { skipped: run.skipped } : {}),
       elapsed: `${((performance.now() - started) / 1000).toFixed(1)}s`,
     });
     res.end();
@@ -91,6 +103,7 @@ export function registerImportRoute(app: FastifyInstance, deps: RouteDeps): Prom
 /** The state of one import request. */
 class ImportRun {
   imported = 0;
+  skipped = 0;
   #batch: StoredMessage[] = [];
   #lines: number[] = [];
   #first = true;
@@ -100,7 +113,7 @@ class ImportRun {
     private readonly options: ImportRunOptions,
     /** The incarnation the token opened: a delete ends the import at its next batch. */
     private readonly ns: NamespaceTarget,
-    private readonly force: boolean,
+    private readonly mode: { force: boolean; skip: boolean },
     private readonly res: ServerResponse,
   ) {
     res.on('close', () => (this.#closed = true));
@@ -135,10 +148,18 @@ class ImportRun {
 
   async #commit(): Promise<void> {
     const batch = this.#batch;
-    await this.options.store.importBatch(this.ns, batch, { clearFirst: this.force && this.#first });
+    const { force, skip } = this.mode;
+    const result = await this.options.store.importBatch(this.ns, batch, {
+      clearFirst: force && this.#first,
+      onExisting: skip ? 'skip' : 'error',
+    });
     this.#first = false;
-    this.imported += batch.length;
-    this.send({ imported: this.imported, gpos: batch[batch.length - 1]?.globalPosition });
+    this.imported += result.imported;
+    this.skipped += result.skipped;
+    const gpos = batch[batch.length - 1]?.globalPosition;
+    this.send(
+      skip ? { imported: this.imported, skipped: this.skipped, gpos } : { imported: this.imported, gpos },
+    );
     this.#batch = [];
     this.#lines = [];
   }
@@ -152,6 +173,13 @@ class ImportRun {
     const error = isEventoError(err) ? err : importFailed('the import failed', undefined, { cause: err });
     return { error, line: this.#lines[0] ?? 0 };
   }
+}
+
+/** The `onExisting` query parameter; absent is `error`. Throws INVALID_REQUEST for another value. */
+function onExistingOf(value: unknown): 'error' | 'skip' {
+  if (value === undefined || value === 'error') return 'error';
+  if (value === 'skip') return 'skip';
+  throw invalidRequest('onExisting must be error or skip');
 }
 
 /** A record error tied to its line. */

@@ -17,6 +17,7 @@ import type {
   WriteMessageOptions,
 } from '../store/event-store.js';
 import type { ConsumerGroup } from '../store/stream-name.js';
+import { parseTime } from '../store/time.js';
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -113,7 +114,10 @@ export function parseStreamVersionArgs(args: readonly unknown[]): { streamName: 
   return { streamName: requireString(args[0], 'streamName') };
 }
 
-/** `category.get(categoryName, {position?, globalPosition?, batchSize?, correlation?, consumerGroup?})`. */
+/**
+ * `category.get(categoryName, {position?, globalPosition?, batchSize?, correlation?, consumerGroup?,
+ * since?, until?})`; `since`/`until` (ours) are RFC 3339 strings.
+ */
 export interface CategoryGetArgs {
   categoryName: string;
   options: GetCategoryOptions;
@@ -131,8 +135,19 @@ export function parseCategoryGetArgs(args: readonly unknown[]): CategoryGetArgs 
       batchSize: optInt(opts, 'batchSize'),
       correlation: optString(opts, 'correlation'),
       consumerGroup: optConsumerGroup(opts),
+      since: optTime(opts, 'since'),
+      until: optTime(opts, 'until'),
     },
   };
+}
+
+/** An RFC 3339 time option (the import record's parser, store/time.ts) as µs since the epoch. */
+function optTime(options: JsonObject, key: string): number | undefined {
+  const text = optString(options, key);
+  if (text === undefined) return undefined;
+  const micros = parseTime(text);
+  if (micros === null) throw invalidRequest(`${key} must be an RFC 3339 time from 0001 to 9999 UTC`);
+  return micros;
 }
 
 function optConsumerGroup(options: JsonObject): ConsumerGroup | undefined {

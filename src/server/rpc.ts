@@ -19,7 +19,7 @@ import {
   handleStreamVersion,
   handleStreamWrite,
 } from './methods/stream.js';
-import { handleSysHealth, handleSysVersion } from './methods/sys.js';
+import { handleSysCapabilities, handleSysHealth, handleSysVersion } from './methods/sys.js';
 import { RawJson, RawJsonChunks } from './rows.js';
 
 /**
@@ -43,6 +43,7 @@ export const METHODS: ReadonlyMap<string, RpcHandler> = new Map<string, RpcHandl
   ['ns.categories', handleNsCategories],
   ['sys.version', handleSysVersion],
   ['sys.health', handleSysHealth],
+  ['sys.capabilities', handleSysCapabilities],
 ]);
 
 /** A parsed RPC call. */

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import {
   EventoError,
   InvalidRecordError,
+  PositionExistsError,
   invalidRequest,
   isEventoError,
   backendError,
@@ -28,7 +29,8 @@ import {
   type WriteResult,
 } from './store.js';
 import { isCategory, type ConsumerGroup } from './stream-name.js';
-import { nowMicros } from './time.js';
+import { splitExisting } from './import-skip.js';
+import { isTimeInRange, nowMicros } from './time.js';
 import { uuidv7 } from './uuid.js';
 import {
   assertImportable,
@@ -79,6 +81,27 @@ export interface GetCategoryOptions {
   consumerGroup?: ConsumerGroup;
   /** Size bound of the reply (see `ReadStreamOptions.maxBytes`); absent: none. */
   maxBytes?: number;
+  /** Only messages whose time is ≥ this (µs since the epoch); must be below `until`. */
+  since?: number;
+  /** Only messages whose time is < this (µs since the epoch). */
+  until?: number;
+}
+
+export interface ImportBatchOptions extends ImportOptions {
+  /**
+   * What to do with a record whose global position is stored already. `error` (default):
+   * POSITION_EXISTS. `skip`: a record equal to the stored message (same id, stream, position,
+   * type, data and metadata as JSON values, and time) is skipped and counted; one that differs is
+   * still POSITION_EXISTS, naming the fields that differ. Ignored with `clearFirst`.
+   */
+  onExisting?: 'error' | 'skip';
+}
+
+export interface ImportBatchResult {
+  /** Records stored by this batch. */
+  imported: number;
+  /** Records skipped because they were stored already (`onExisting: 'skip'`). */
+  skipped: number;
 }
 
 export type { NamespaceSummary };
@@ -108,6 +131,9 @@ export interface EventStoreOptions {
    */
   namespaceCacheMs?: number;
 }
+
+/** Global positions per `readGlobalPositions` call (its documented maximum). */
+const READ_POSITIONS_MAX = 10_000;
 
 /** Namespace records cached at most (the least recently fetched are dropped first). */
 const NAMESPACE_CACHE_ENTRIES = 10_000;
@@ -305,6 +331,7 @@ export class EventStore {
         throw invalidRequest('consumerGroup needs integers 0 <= member < size');
       }
     }
+    const window = timeWindow(options.since, options.until);
     const from = Math.max(1, options.globalPosition ?? options.position ?? 1);
     const ref = await this.#ref(ns);
     return this.#collect(() =>
@@ -313,6 +340,7 @@ export class EventStore {
         limit,
         ...(options.correlation === undefined ? {} : { correlation: options.correlation }),
         ...(group === undefined ? {} : { consumerGroup: group }),
+        ...window,
         ...sizeBound(options.maxBytes),
       }),
     );
@@ -341,6 +369,26 @@ export class EventStore {
       // A consumer that stops early lets the backend release what the read holds.
       await pages.return?.();
     }
+  }
+
+  /**
+   * The stored messages at these global positions, in global order; positions not stored are left
+   * out. Throws INVALID_REQUEST for a position that is not an integer ≥ 1 or for more than 10,000
+   * distinct positions.
+   */
+  async readGlobalPositions(
+    ns: NamespaceTarget,
+    globalPositions: readonly number[],
+  ): Promise<StoredMessage[]> {
+    const distinct = [...new Set(globalPositions)];
+    if (distinct.some((g) => !Number.isSafeInteger(g) || g < 1)) {
+      throw invalidRequest('global positions must be integers ≥ 1');
+    }
+    if (distinct.length > READ_POSITIONS_MAX) {
+      throw invalidRequest(`at most ${READ_POSITIONS_MAX} global positions at a time`);
+    }
+    const ref = await this.#ref(ns);
+    return this.#call(() => this.#backend.readGlobalPositions(ref, distinct));
   }
 
   async lastMessage(ns: NamespaceTarget, streamName: string, type?: string): Promise<StoredMessage | null> {
@@ -386,25 +434,42 @@ export class EventStore {
    * break its stream's order, where position order and global order agree: stream-order.ts),
    * POSITION_EXISTS
    * (`PositionExistsError` with the record's index), NAMESPACE_NOT_FOUND (also when `ns` is an
-   * incarnation since deleted) or IMPORT_FAILED.
+   * incarnation since deleted) or IMPORT_FAILED. With `onExisting: 'skip'` records already stored
+   * exactly are skipped (see `ImportBatchOptions`); the rest is stored in one transaction.
    */
   importBatch(
     ns: NamespaceTarget,
     messages: readonly StoredMessage[],
-    options: ImportOptions = {},
-  ): Promise<void> {
+    options: ImportBatchOptions = {},
+  ): Promise<ImportBatchResult> {
     return this.#tracked(() => this.#importBatch(ns, messages, options));
   }
 
   async #importBatch(
     ns: NamespaceTarget,
-    messages: readonly StoredMessage[],
-    options: ImportOptions,
-  ): Promise<void> {
-    assertImportable(messages);
-    messages.forEach(assertImportPositions);
+    batch: readonly StoredMessage[],
+    { onExisting = 'error', ...options }: ImportBatchOptions,
+  ): Promise<ImportBatchResult> {
+    assertImportable(batch);
+    batch.forEach(assertImportPositions);
     const ref = await this.#ref(ns);
-    await this.#call(() => this.#backend.importBatch(ref, messages, options), 'IMPORT_FAILED');
+    let messages = batch;
+    let skipped = 0;
+    let indexOf = (i: number) => i;
+    if (onExisting === 'skip' && options.clearFirst !== true && batch.length > 0) {
+      const stored = await this.#storedAt(ref, batch);
+      const split = splitExisting(batch, stored);
+      messages = split.rest;
+      skipped = split.skipped;
+      indexOf = (i) => split.restIndex[i] ?? i;
+    }
+    if (messages.length > 0 || options.clearFirst === true) {
+      await this.#call(() => this.#backend.importBatch(ref, messages, options), 'IMPORT_FAILED').catch(
+        (err: unknown) => {
+          throw messages === batch ? err : reindexed(err, indexOf);
+        },
+      );
+    }
     if (this.#listeners.size > 0 && messages.length > 0) {
       this.#emit({
         namespace: ref.id,
@@ -415,6 +480,18 @@ export class EventStore {
         })),
       });
     }
+    return { imported: messages.length, skipped };
+  }
+
+  /** The stored messages at the batch's global positions, in lookups of at most 10,000. */
+  async #storedAt(ref: NamespaceRef, batch: readonly StoredMessage[]): Promise<StoredMessage[]> {
+    const positions = [...new Set(batch.map((m) => m.globalPosition))];
+    const stored: StoredMessage[] = [];
+    for (let i = 0; i < positions.length; i += READ_POSITIONS_MAX) {
+      const some = positions.slice(i, i + READ_POSITIONS_MAX);
+      stored.push(...(await this.#call(() => this.#backend.readGlobalPositions(ref, some), 'IMPORT_FAILED')));
+    }
+    return stored;
   }
 
   /**
@@ -530,6 +607,37 @@ function assertImportPositions(m: StoredMessage, index: number): void {
   if (!Number.isSafeInteger(m.position) || m.position < 0 || m.position > room) {
     throw new InvalidRecordError(index, 'pos', `pos must be an integer from 0 to ${room}`);
   }
+}
+
+/**
+ * The backend's `since`/`until`: integers of the accepted time range (a caller past the wire, where
+ * they were parsed from RFC 3339), `since` below `until`. Throws INVALID_REQUEST naming the option.
+ */
+function timeWindow(
+  since: number | undefined,
+  until: number | undefined,
+): { since?: number; until?: number } {
+  for (const [name, value] of [
+    ['since', since],
+    ['until', until],
+  ] as const) {
+    if (value !== undefined && !isTimeInRange(value)) {
+      throw invalidRequest(`${name} must be a time from 0001 to 9999 UTC`);
+    }
+  }
+  if (since !== undefined && until !== undefined && since >= until) {
+    throw invalidRequest('since must be before until');
+  }
+  return { ...(since === undefined ? {} : { since }), ...(until === undefined ? {} : { until }) };
+}
+
+/** A record error of the batch left after skipping, with the record's index in the whole batch. */
+function reindexed(err: unknown, indexOf: (i: number) => number): unknown {
+  if (err instanceof PositionExistsError)
+    return new PositionExistsError(indexOf(err.index), err.clash, err.message);
+  if (err instanceof InvalidRecordError)
+    return new InvalidRecordError(indexOf(err.index), err.field, err.message);
+  return err;
 }
 
 /** `batchSize` → a limit: default 1000, -1 → null (no limit), 0 → 0, 1..10000. */

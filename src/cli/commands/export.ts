@@ -8,92 +8,39 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { exportChunks, type ExportChunk } from '../../client/export-source.js';
+import type { ChunkTransform, ExportChunk } from '../../client/export-source.js';
 import { RpcClient } from '../../client/rpc.js';
-import { isCategory } from '../../store/stream-name.js';
-import { parseDateOrTime } from '../../store/time.js';
 import { CliError } from '../cli-error.js';
 import { defineCommand } from '../command.js';
-import { parseFlags, UsageError, type FlagTable } from '../flags.js';
+import { lastGposText, openExportPipeline } from '../export-pipeline.js';
+import { parseFlags, type FlagTable } from '../flags.js';
 import { writeLine, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { REMOTE_FLAGS, requireRemote, type RemoteConfig } from '../remote-flags.js';
+import { parseSelection, SELECTION_FLAGS, type SelectionConfig } from '../selection-flags.js';
 
 export const EXPORT_FLAGS = {
   ...REMOTE_FLAGS,
-  categories: {
-    type: 'string',
-    valueName: 'a,b',
-    description: 'Comma-separated categories to export (default: all), merged in global order.',
-  },
-  since: {
-    type: 'string',
-    valueName: 'time',
-    description: 'Only events at or after this time: YYYY-MM-DD (UTC midnight) or RFC 3339.',
-  },
-  until: {
-    type: 'string',
-    valueName: 'time',
-    description: 'Only events before this time: YYYY-MM-DD (UTC midnight) or RFC 3339.',
-  },
+  ...SELECTION_FLAGS,
   gzip: { type: 'boolean', description: 'Compress with gzip (implied when --output ends in .gz).' },
   output: { type: 'string', short: 'o', valueName: 'file', description: 'Output file (default: stdout).' },
-  'page-size': {
-    type: 'number',
-    min: 1,
-    max: 10_000,
-    description: 'Events per category.get request (default: as many as fit in ~96 KiB).',
-  },
-  retries: {
-    type: 'number',
-    env: 'EVENTODB_RETRIES',
-    default: 5,
-    min: 0,
-    max: 100,
-    description: 'Retries of a page after a network error or 5xx, with backoff.',
-  },
 } as const satisfies FlagTable;
 
-export interface ExportConfig extends RemoteConfig {
-  categories: string[];
-  since?: number;
-  until?: number;
+export interface ExportConfig extends RemoteConfig, SelectionConfig {
   gzip: boolean;
   output?: string;
-  retries: number;
-  pageSize?: number;
+  /** Stages between the source and the output (see export-pipeline.ts); none by default. */
+  transforms?: readonly ChunkTransform[];
 }
 
 export function parseExportArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ExportConfig {
   const { values: v } = parseFlags(EXPORT_FLAGS, argv, env);
-  const categories = (v.categories ?? '')
-    .split(',')
-    .map((c) => c.trim())
-    .filter((c) => c !== '');
-  const bad = categories.find((c) => !isCategory(c));
-  if (bad !== undefined) throw new UsageError(`--categories takes category names without "-" (got "${bad}")`);
-  const config: ExportConfig = {
+  return {
     ...requireRemote(v),
-    categories,
+    ...parseSelection(v),
     gzip: v.gzip || (v.output?.endsWith('.gz') ?? false),
-    retries: v.retries,
-    ...(v['page-size'] === undefined ? {} : { pageSize: v['page-size'] }),
     ...(v.output === undefined ? {} : { output: v.output }),
-    ...(v.since === undefined ? {} : { since: parseTimeFlag(v.since, '--since') }),
-    ...(v.until === undefined ? {} : { until: parseTimeFlag(v.until, '--until') }),
   };
-  if (config.since !== undefined && config.until !== undefined && config.since >= config.until) {
-    throw new UsageError('--since must be before --until');
-  }
-  return config;
-}
-
-function parseTimeFlag(text: string, flag: string): number {
-  try {
-    return parseDateOrTime(text, flag);
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
 }
 
 export async function runExport(config: ExportConfig, io: CliIo): Promise<void> {
@@ -107,17 +54,20 @@ export async function runExport(config: ExportConfig, io: CliIo): Promise<void> 
   const progress = await createProgress(io, { verb: 'exported' });
   let events = 0;
   let bytes = 0;
+  let lastRecordGpos: number | null = null;
   const count = async function* (chunks: AsyncIterable<ExportChunk>): AsyncGenerator<Buffer> {
     for await (const chunk of chunks) {
       events += chunk.records;
       bytes += chunk.data.length;
+      lastRecordGpos = chunk.lastRecordGpos ?? lastRecordGpos;
       progress.update({ events, bytes, gpos: chunk.lastGpos });
       if (chunk.data.length > 0) yield chunk.data;
     }
   };
-  const source = Readable.from(count(exportChunks({ ...config, rpc })), { highWaterMark: 1 });
   const stages = config.gzip ? [createGzip()] : [];
   try {
+    const { chunks } = await openExportPipeline({ selection: config, rpc, transforms: config.transforms });
+    const source = Readable.from(count(chunks), { highWaterMark: 1 });
     if (config.output === undefined) await toStdout(source, stages, io);
     else await toFile(source, stages, config.output, io.signal);
   } catch (err) {
@@ -129,9 +79,10 @@ export async function runExport(config: ExportConfig, io: CliIo): Promise<void> 
     rpc.close();
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const to = config.output === undefined ? '' : ` to ${config.output}`;
   writeLine(
     io.stderr,
-    `exported ${events} events in ${seconds}s${config.output ? ` to ${config.output}` : ''}`,
+    `exported ${events} events in ${seconds}s${to}${lastGposText(lastRecordGpos, config.after)}`,
   );
 }
 

@@ -11,6 +11,7 @@ import { decodeInput, openInputFile } from '../input.js';
 import { writeLine, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { REMOTE_FLAGS, requireRemote, type RemoteConfig } from '../remote-flags.js';
+import { requireImportSkip } from '../require-skip.js';
 
 export const IMPORT_FLAGS = {
   ...REMOTE_FLAGS,
@@ -25,6 +26,11 @@ export const IMPORT_FLAGS = {
     short: 'y',
     description: 'Do not ask before --force deletes (required without a TTY).',
   },
+  'skip-existing': {
+    type: 'boolean',
+    description:
+      'Skip records already stored identically (re-run a cut import to finish it); a clash is still an error.',
+  },
 } as const satisfies FlagTable;
 
 export interface ImportConfig extends RemoteConfig {
@@ -32,6 +38,7 @@ export interface ImportConfig extends RemoteConfig {
   input?: string;
   force: boolean;
   yes: boolean;
+  skipExisting: boolean;
 }
 
 export function parseImportArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ImportConfig {
@@ -41,6 +48,7 @@ export function parseImportArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     gzip: v.gzip,
     force: v.force,
     yes: v.yes,
+    skipExisting: v['skip-existing'],
     ...(v.input === undefined ? {} : { input: v.input }),
   };
 }
@@ -50,11 +58,13 @@ export async function runImport(config: ImportConfig, io: CliIo): Promise<void> 
     throw new UsageError('no input: pass --input FILE or pipe NDJSON into stdin');
   }
   if (config.force && !config.yes) await confirmForce(config, io);
+  if (config.skipExisting) await requireImportSkip(config, 'import --skip-existing');
   const file = config.input === undefined ? undefined : await openInputFile(config.input);
   const totalBytes = file?.size;
   const input = decodeInput(file?.source ?? io.stdin, config.gzip);
   const progress = await createProgress(io, {
     verb: 'imported',
+    hasSkipped: config.skipExisting,
     ...(totalBytes === undefined ? {} : { totalBytes }),
   });
   try {
@@ -64,22 +74,28 @@ export async function runImport(config: ImportConfig, io: CliIo): Promise<void> 
       body: input.body,
       force: config.force,
       signal: io.signal,
-      onProgress: (p) => progress.update({ events: p.imported, bytes: input.bytesRead(), gpos: p.gpos }),
+      ...(config.skipExisting ? { onExisting: 'skip' as const } : {}),
+      onProgress: (p) =>
+        progress.update({ events: p.imported, skipped: p.skipped, bytes: input.bytesRead(), gpos: p.gpos }),
     });
     progress.stop();
     const last = summary.gpos === null ? '' : `, last gpos ${summary.gpos}`;
-    writeLine(io.stderr, `imported ${summary.imported} events in ${summary.elapsed}${last}`);
+    const skipped = config.skipExisting ? ` (skipped ${summary.skipped} already there)` : '';
+    writeLine(io.stderr, `imported ${summary.imported} events${skipped} in ${summary.elapsed}${last}`);
   } catch (err) {
     progress.stop();
     if (!(err instanceof ImportError)) throw err;
     const at = err.line === null ? '' : ` at line ${err.line}`;
-    const gpos = err.committed.gpos === null ? '' : ` up to gpos ${err.committed.gpos}`;
-    throw new Error(
-      `import failed${at}: ${err.code}: ${err.message}; ` +
-        `committed ${err.committed.imported} events${gpos} before it stopped`,
-      { cause: err },
-    );
+    throw new Error(`import failed${at}: ${err.code}: ${err.message}; ${committedText(err)}`, { cause: err });
   }
+}
+
+/** What an import that stopped had committed: `committed N events [(skipped K)] [up to gpos G] …`. */
+export function committedText(err: ImportError): string {
+  const { imported, skipped, gpos } = err.committed;
+  const skippedText = skipped > 0 ? ` (skipped ${skipped} already there)` : '';
+  const upTo = gpos === null ? '' : ` up to gpos ${gpos}`;
+  return `committed ${imported} events${skippedText}${upTo} before it stopped`;
 }
 
 /** Asks on a TTY; without one, `--force` needs `--yes`. */

@@ -5,8 +5,9 @@ import type { MethodContext } from '../context.js';
 
 /**
  * `category.get(categoryName, {position?=1, globalPosition?, batchSize?=1000, correlation?,
- * consumerGroup?: {member, size}})` → rows in global order, at most `ctx.replyLimit` bytes of them
- * (at least one). `''` reads every message of the namespace; a name containing `-` returns `[]`.
+ * consumerGroup?: {member, size}, since?, until?})` → rows in global order, at most `ctx.replyLimit` bytes of them
+ * (at least one). `''` reads every message of the namespace; a name containing `-` returns `[]`. `since` (inclusive) and `until` (exclusive), RFC 3339
+ * strings, keep a time window (ours).
  */
 export async function handleCategoryGet(
   args: readonly unknown[],

@@ -6,6 +6,26 @@ export function handleSysVersion(_args: readonly unknown[], ctx: MethodContext):
   return Promise.resolve(ctx.version);
 }
 
+/**
+ * Extensions of ours a client may detect with `sys.capabilities` (the original server answers
+ * METHOD_NOT_FOUND to the call, and clients then fall back).
+ */
+export const FEATURES = ['category.get.timeWindow', 'import.onExisting'] as const;
+
+/** The `sys.capabilities` result. */
+export interface SysCapabilitiesResult {
+  version: string;
+  features: readonly string[];
+}
+
+/** `sys.capabilities()` → `{version, features}` (ours). */
+export function handleSysCapabilities(
+  _args: readonly unknown[],
+  ctx: MethodContext,
+): Promise<SysCapabilitiesResult> {
+  return Promise.resolve({ version: ctx.version, features: FEATURES });
+}
+
 /** The `sys.health` result. */
 export interface SysHealthResult {
   status: 'ok';

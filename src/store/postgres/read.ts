@@ -10,6 +10,7 @@ import {
   type StoredMessage,
   type StreamSummary,
 } from '../store.js';
+import { formatTime } from '../time.js';
 import { inNamespace } from './namespace.js';
 import { micros, type SchemaRef } from './schema.js';
 
@@ -127,6 +128,10 @@ export function readCategory(
     const size = param(o.consumerGroup.size);
     where.push(`${MEMBER.replace('$SIZE', size)} = ${param(o.consumerGroup.member)}`);
   }
+  // Served by the (category, time, global_position) or (time, global_position) index; see
+  // docs/PERFORMANCE.md for the plans PostgreSQL picks for narrow and wide windows.
+  if (o.since !== undefined) where.push(`time >= ${param(formatTime(o.since))}::timestamp`);
+  if (o.until !== undefined) where.push(`time < ${param(formatTime(o.until))}::timestamp`);
   const limit = param(0);
   const sql = `SELECT ${COLUMNS} FROM ${ref.table} WHERE ${where.join(' AND ')}
     ORDER BY global_position LIMIT ${limit}`;

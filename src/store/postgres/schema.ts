@@ -13,6 +13,8 @@
  *            stream_name text, type text, data json, metadata json NULL, id uuid UNIQUE,
  *            category text GENERATED from stream_name)
  *   unique (stream_name, position); index (category, global_position)
+ *   index (time, global_position) and (category, time, global_position): time windows
+ *     (category.get since/until) are found without reading other messages (read.ts)
  *
  * Schema names: `ns_<id>_<n>` (readable in SQL) when that fits PostgreSQL's 63-byte identifier
  * limit, else `nh_<40 base32 characters of SHA-256(id)>_<n>`, where `n` is the next value of
@@ -40,6 +42,12 @@ const MIGRATION_LOCK = 0;
 /** PostgreSQL truncates identifiers to 63 bytes; we never let it. */
 const MAX_IDENTIFIER = 63;
 
+/** The time indexes of a namespace table, as `format` strings taking its schema (`%I`). */
+const TIME_INDEXES = [
+  'CREATE INDEX IF NOT EXISTS messages_time ON %I.messages (time, global_position)',
+  'CREATE INDEX IF NOT EXISTS messages_category_time ON %I.messages (category, time, global_position)',
+];
+
 /** Registry migrations, applied in order, each once (each entry may hold several statements). */
 export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE ${REGISTRY}.namespaces (
@@ -66,6 +74,14 @@ export const MIGRATIONS: readonly string[] = [
     END LOOP;
   END $$;
   CREATE SEQUENCE ${REGISTRY}.schema_numbers`,
+  // Time windows (category.get since/until, issue 12) read from these indexes in every namespace.
+  `DO $$
+  DECLARE r record;
+  BEGIN
+    FOR r IN SELECT schema_name FROM ${REGISTRY}.namespaces LOOP
+      ${TIME_INDEXES.map((sql) => `EXECUTE format('${sql}', r.schema_name);`).join('\n      ')}
+    END LOOP;
+  END $$`,
 ];
 
 /** The SQL creating a namespace's schema and table. */
@@ -85,7 +101,9 @@ CREATE TABLE ${s}.messages (
   CONSTRAINT messages_id UNIQUE (id),
   CONSTRAINT messages_stream UNIQUE (stream_name, position)
 );
-CREATE INDEX messages_category ON ${s}.messages (category, global_position);`;
+CREATE INDEX messages_category ON ${s}.messages (category, global_position);
+CREATE INDEX messages_time ON ${s}.messages (time, global_position);
+CREATE INDEX messages_category_time ON ${s}.messages (category, time, global_position);`;
 }
 
 /** Runs the registry migrations not yet applied; `query` runs inside one transaction. */

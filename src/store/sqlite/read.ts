@@ -10,11 +10,12 @@ import {
   type StreamSummary,
 } from '../store.js';
 import type { NamespaceDb } from './namespace.js';
+import { windowFetch } from './read-window.js';
 
 /** The message columns, read as raw arrays (twice as fast as row objects) and mapped by `toMessage`. */
 const COLUMNS = 'id, stream_name, type, position, global_position, data, metadata, time';
 
-type MessageRow = [string, string, string, number, number, string, string | null, number];
+export type MessageRow = [string, string, string, number, number, string, string | null, number];
 
 const toMessage = (r: MessageRow): StoredMessage => ({
   id: r[0],
@@ -133,25 +134,30 @@ export function readCategory(
   name: string,
   o: ReadCategoryOptions,
 ): AsyncIterable<StoredMessage[]> {
-  const where: string[] = [];
-  const args: (string | number)[] = [];
-  if (name !== '') {
-    where.push('category = ?');
-    args.push(name);
+  const filters: string[] = [];
+  const filterArgs: (string | number)[] = [];
+  if (o.correlation !== undefined) {
+    filters.push(`${CORRELATION_CATEGORY} = ?`);
+    filterArgs.push(o.correlation);
   }
-  where.push('global_position >= ?');
-  if (o.correlation !== undefined) where.push(`${CORRELATION_CATEGORY} = ?`);
-  if (o.consumerGroup !== undefined) where.push('eventodb_member(stream_name, ?) = ?');
+  if (o.consumerGroup !== undefined) {
+    filters.push('eventodb_member(stream_name, ?) = ?');
+    filterArgs.push(o.consumerGroup.size, o.consumerGroup.member);
+  }
+  const next = (m: StoredMessage) => m.globalPosition + 1;
+  const page = { from: o.fromGlobalPosition, limit: o.limit, maxBytes: o.maxBytes, next };
+  if (o.since !== undefined || o.until !== undefined) {
+    const w = { category: name, since: o.since, until: o.until, columns: COLUMNS, filters, filterArgs };
+    return paged({ fetch: windowFetch(h, w), ...page });
+  }
+  const where = [...(name === '' ? [] : ['category = ?']), 'global_position >= ?', ...filters];
+  const args = name === '' ? [] : [name];
   const stmt = messages(
     h,
     `SELECT ${COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY global_position LIMIT ?`,
   );
-  const tail: (string | number)[] = [];
-  if (o.correlation !== undefined) tail.push(o.correlation);
-  if (o.consumerGroup !== undefined) tail.push(o.consumerGroup.size, o.consumerGroup.member);
-  const fetch = (from: number, n: number) => stmt.iterate(...args, from, ...tail, n);
-  const next = (m: StoredMessage) => m.globalPosition + 1;
-  return paged({ fetch, from: o.fromGlobalPosition, limit: o.limit, maxBytes: o.maxBytes, next });
+  const fetch = (from: number, n: number) => stmt.iterate(...args, from, ...filterArgs, n);
+  return paged({ fetch, ...page });
 }
 
 export function lastMessage(h: NamespaceDb, streamName: string, type?: string): StoredMessage | null {

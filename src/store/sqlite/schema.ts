@@ -17,7 +17,14 @@
  *            id TEXT UNIQUE, stream_name TEXT, category TEXT, type TEXT, position INTEGER,
  *            data TEXT (JSON), metadata TEXT (JSON) NULL, time INTEGER µs since the epoch)
  *   unique (stream_name, position); index (category, global_position)
+ *   index (time) and index (category, time): with the rowid each is (…, time, global_position),
+ *     so a time window (category.get since/until) is found without reading other messages
+ *     (read-window.ts)
  *   stats(k INTEGER PK = 0, message_count INTEGER)  -- one row, updated in each write transaction
+ *
+ * The schema is applied with IF NOT EXISTS every time a namespace database is opened, which is its
+ * migration: a database of an earlier version gains the two time indexes on its first open (one
+ * pass over its messages).
  *
  * All files use WAL. The metadata database commits with `synchronous=FULL`; namespace databases
  * run `synchronous=NORMAL` and are made durable by an fdatasync of the WAL in the thread pool
@@ -54,6 +61,8 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE UNIQUE INDEX IF NOT EXISTS messages_id ON messages (id);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_stream ON messages (stream_name, position);
 CREATE INDEX IF NOT EXISTS messages_category ON messages (category, global_position);
+CREATE INDEX IF NOT EXISTS messages_time ON messages (time);
+CREATE INDEX IF NOT EXISTS messages_category_time ON messages (category, time);
 CREATE TABLE IF NOT EXISTS stats (
   k INTEGER PRIMARY KEY CHECK (k = 0),
   message_count INTEGER NOT NULL
