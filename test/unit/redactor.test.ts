@@ -74,8 +74,9 @@ describe('Redactor', () => {
 
   it('returns an unmatched line byte for byte, without parsing it again', () => {
     const r = redactor(['data.email']);
+    const text = line('X', { n: 1, big: 1 }).toString();
     const input = Buffer.from(
-      line('X', { n: 1.0, big: 12345678901234567890 }).toString().replace('"n":1', '"n":1.0'),
+      text.replace('"n":1', '"n":1.0').replace('"big":1', '"big":12345678901234567890'),
     );
     expect(r.redactLine(input)).toBe(input);
   });
