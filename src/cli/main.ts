@@ -10,6 +10,7 @@ import type { Command } from './command.js';
 import { createHelpCommand, formatCommandHelp, formatMainHelp } from './commands/help.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
+import { inspectCommand } from './commands/inspect.js';
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
 import { HelpRequest, UsageError } from './flags.js';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   exportCommand,
   importCommand,
+  inspectCommand,
   versionCommand,
   helpCommand,
 ];

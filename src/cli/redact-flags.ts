@@ -15,7 +15,8 @@ import type { Writable } from 'node:stream';
 /** Minimum HMAC key length in bytes (UTF-8 of the flag or env value). */
 export const MIN_REDACT_KEY_BYTES = 16;
 
-export const REDACT_FLAGS = {
+/** The rule flags alone (`inspect` checks rules against a file without redacting). */
+export const REDACT_RULE_FLAGS = {
   redact: {
     type: 'string',
     isMultiple: true,
@@ -28,6 +29,10 @@ export const REDACT_FLAGS = {
     valueName: 'file',
     description: 'Read redaction rules from a file, one per line (# starts a comment).',
   },
+} as const satisfies FlagTable;
+
+export const REDACT_FLAGS = {
+  ...REDACT_RULE_FLAGS,
   'redact-key': {
     type: 'string',
     env: 'EVENTODB_REDACT_KEY',
@@ -51,14 +56,7 @@ export interface RedactConfig {
 
 /** Reads the redaction flags. Throws `UsageError` for a bad rule (quoted), file or key. */
 export function parseRedactFlags(v: FlagValues<typeof REDACT_FLAGS>): RedactConfig | undefined {
-  const rules: RedactRule[] = [];
-  try {
-    for (const text of v.redact) rules.push(parseRule(text));
-    if (v['redact-file'] !== undefined) rules.push(...parseRulesText(readRulesFile(v['redact-file'])));
-  } catch (err) {
-    if (err instanceof RuleSyntaxError) throw new UsageError(err.message);
-    throw err;
-  }
+  const rules = parseRedactRules(v);
   if (rules.length === 0) {
     if (v['redact-drop'])
       throw new UsageError('--redact-drop needs rules: --redact RULE or --redact-file FILE');
@@ -76,6 +74,19 @@ export function parseRedactFlags(v: FlagValues<typeof REDACT_FLAGS>): RedactConf
     config.key = key;
   }
   return config;
+}
+
+/** The rules of `--redact` (in order) then `--redact-file`. Throws `UsageError` quoting a bad rule. */
+export function parseRedactRules(v: FlagValues<typeof REDACT_RULE_FLAGS>): RedactRule[] {
+  const rules: RedactRule[] = [];
+  try {
+    for (const text of v.redact) rules.push(parseRule(text));
+    if (v['redact-file'] !== undefined) rules.push(...parseRulesText(readRulesFile(v['redact-file'])));
+  } catch (err) {
+    if (err instanceof RuleSyntaxError) throw new UsageError(err.message);
+    throw err;
+  }
+  return rules;
 }
 
 function readRulesFile(path: string): string {
