@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- rpc|import|subscribe|pull] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
+ * `npm run bench [-- rpc|import|subscribe|pull|redact] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
 import { parseArgs } from 'node:util';
 import { runCleanup } from './cleanup.js';
 import { runImportExportBench } from './import-export-bench.js';
+import { runRedactInspectBench } from './redact-inspect-bench.js';
 import { machineTable } from './machine.js';
 import { runPullBench } from './pull-bench.js';
 import { runRpcBench } from './rpc-bench.js';
@@ -29,9 +30,12 @@ function parseRunArgs(argv: string[]): RunOptions {
       'scenario-ms': { type: 'string', default: '4000' },
     },
   });
-  const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe', 'pull'] : positionals);
+  const parts = new Set(
+    positionals.length === 0 ? ['rpc', 'import', 'subscribe', 'pull', 'redact'] : positionals,
+  );
   for (const part of parts)
-    if (!['rpc', 'import', 'subscribe', 'pull'].includes(part)) throw new Error(`unknown part ${part}`);
+    if (!['rpc', 'import', 'subscribe', 'pull', 'redact'].includes(part))
+      throw new Error(`unknown part ${part}`);
   const events = Number(values.events ?? 200_000);
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
@@ -67,6 +71,11 @@ async function main(): Promise<void> {
     const pull = await runPullBench({ events: options.events });
     pull.tables.forEach(print);
     goals.push(...pull.goals);
+  }
+  if (options.parts.has('redact')) {
+    const redact = await runRedactInspectBench(options.sizes.at(-1) ?? 800_000);
+    redact.tables.forEach(print);
+    goals.push(...redact.goals);
   }
   print(goalTable('Goals', goals));
   process.stdout.write(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s\n`);

@@ -27,6 +27,8 @@ export interface StringFlag extends FlagBase {
   isSecret?: boolean;
   /** Placeholder in help, e.g. `url` for `--db-url <url>`; defaults to `value`. */
   valueName?: string;
+  /** Repeatable: the value is every occurrence in order (`string[]`, empty when absent; no env). */
+  isMultiple?: boolean;
 }
 
 /** A switch: absent → env → default (false when not declared). */
@@ -57,9 +59,11 @@ type ValueOf<F> = F extends BooleanFlag ? boolean : F extends NumberFlag ? numbe
 export type FlagValues<T extends FlagTable> = {
   [K in keyof T]: T[K] extends BooleanFlag
     ? boolean
-    : T[K] extends { default: string | number }
-      ? ValueOf<T[K]>
-      : ValueOf<T[K]> | undefined;
+    : T[K] extends { isMultiple: true }
+      ? string[]
+      : T[K] extends { default: string | number }
+        ? ValueOf<T[K]>
+        : ValueOf<T[K]> | undefined;
 };
 
 /** What `parseFlags` returns. */
@@ -103,9 +107,15 @@ export function parseFlags<T extends FlagTable>(
 ): ParsedFlags<T> {
   const parsed = tokenize(table, argv, options.allowPositionals ?? false);
   if (parsed.values['help'] === true) throw new HelpRequest();
-  const values: Record<string, string | number | boolean | undefined> = {};
+  const values: Record<string, string | string[] | number | boolean | undefined> = {};
   for (const [name, spec] of Object.entries(table)) {
-    values[name] = resolveFlag(name, spec, parsed.values[name], env);
+    const raw = parsed.values[name];
+    values[name] =
+      spec.type === 'string' && spec.isMultiple === true
+        ? (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(
+            (r) => convert(spec, r, `--${name}`) as string,
+          )
+        : resolveFlag(name, spec, raw, env);
   }
   return { values: values as FlagValues<T>, positionals: parsed.positionals };
 }
@@ -117,12 +127,13 @@ function tokenize(
   argv: readonly string[],
   allowPositionals: boolean,
 ): { values: RawValues; positionals: string[] } {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
   };
   for (const [name, spec] of Object.entries(table)) {
     options[name] = {
       type: spec.type === 'boolean' ? 'boolean' : 'string',
+      ...(spec.type === 'string' && spec.isMultiple === true ? { multiple: true } : {}),
       ...(spec.short === undefined ? {} : { short: spec.short }),
     };
   }
@@ -191,6 +202,7 @@ export function formatFlagHelp(table: FlagTable): string {
     const value =
       spec.type === 'boolean' ? '' : ` <${spec.valueName ?? (spec.type === 'number' ? 'n' : 'value')}>`;
     const notes = [
+      spec.type === 'string' && spec.isMultiple === true ? 'repeatable' : undefined,
       spec.env === undefined ? undefined : `env ${spec.env}`,
       spec.default === undefined ? undefined : `default ${JSON.stringify(spec.default)}`,
       spec.type === 'string' && spec.choices !== undefined ? `one of ${spec.choices.join('|')}` : undefined,

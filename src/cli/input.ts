@@ -34,8 +34,11 @@ export interface InputFile {
   size: number;
 }
 
-/** Opens `path` for reading. Throws `InputError` for a missing file, a directory, no permission. */
-export async function openInputFile(path: string): Promise<InputFile> {
+/**
+ * Opens `path` for reading, in chunks of `chunkBytes` (default 1 MiB). Throws `InputError` for a
+ * missing file, a directory, no permission.
+ */
+export async function openInputFile(path: string, chunkBytes = 1 << 20): Promise<InputFile> {
   let size: number;
   try {
     const info = await stat(path);
@@ -44,7 +47,7 @@ export async function openInputFile(path: string): Promise<InputFile> {
   } catch (err) {
     throw err instanceof InputError ? err : new InputError(`cannot read --input ${path}: ${reason(err)}`);
   }
-  return { source: createReadStream(path, { highWaterMark: 1 << 20 }), size };
+  return { source: createReadStream(path, { highWaterMark: chunkBytes }), size };
 }
 
 /** Wraps `source`: counts its bytes and decompresses it if it is gzip (or `gzip` is set). */

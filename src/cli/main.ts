@@ -11,6 +11,7 @@ import { createHelpCommand, formatCommandHelp, formatMainHelp } from './commands
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { pullCommand } from './commands/pull.js';
+import { inspectCommand } from './commands/inspect.js';
 import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
 import { HelpRequest, UsageError } from './flags.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   importCommand,
   pullCommand,
+  inspectCommand,
   versionCommand,
   helpCommand,
 ];

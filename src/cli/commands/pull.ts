@@ -16,6 +16,14 @@ import { parseFlags, UsageError, type FlagTable } from '../flags.js';
 import { describeError, writeLine, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { countPull } from '../pull-dry-run.js';
+import {
+  parseRedactFlags,
+  redactionTransform,
+  REDACT_FLAGS,
+  reportUnmatched,
+  startRedaction,
+  type RedactConfig,
+} from '../redact-flags.js';
 import { REMOTE_FLAGS, requireRemote, type RemoteConfig } from '../remote-flags.js';
 import { requireImportSkip } from '../require-skip.js';
 import { isSameNamespace } from '../same-namespace.js';
@@ -42,6 +50,7 @@ export const PULL_FLAGS = {
     type: 'boolean',
     description: 'Write nothing: count the selected events the target does not hold yet.',
   },
+  ...REDACT_FLAGS,
 } as const satisfies FlagTable;
 
 export interface PullConfig extends SelectionConfig {
@@ -51,6 +60,8 @@ export interface PullConfig extends SelectionConfig {
   isDryRun: boolean;
   /** Stages between the source and the upload (see export-pipeline.ts); none by default. */
   transforms?: readonly ChunkTransform[];
+  /** Redaction rules applied to every record before it leaves this process (issue 13). */
+  redact?: RedactConfig;
 }
 
 export function parsePullArgs(argv: readonly string[], env: NodeJS.ProcessEnv): PullConfig {
@@ -62,7 +73,21 @@ export function parsePullArgs(argv: readonly string[], env: NodeJS.ProcessEnv): 
       'source and target are the same namespace on the same server: a pull would copy it onto itself',
     );
   }
-  return { ...parseSelection(v), source, target, isDryRun: v['dry-run'] };
+  const redact = parseRedactFlags(v);
+  if (redact !== undefined && redact.key === undefined) {
+    // A random key would give other pseudonyms on the next run, which the target then refuses
+    // as different events at the same positions: a pull is meant to be re-run.
+    throw new UsageError(
+      'pull --redact needs --redact-key (or EVENTODB_REDACT_KEY), so that a re-run produces the same pseudonyms',
+    );
+  }
+  return {
+    ...parseSelection(v),
+    source,
+    target,
+    isDryRun: v['dry-run'],
+    ...(redact === undefined ? {} : { redact }),
+  };
 }
 
 export async function runPull(config: PullConfig, io: CliIo): Promise<void> {
@@ -107,7 +132,12 @@ async function dryRun(config: PullConfig, rpc: RpcClient, io: CliIo): Promise<vo
 
 async function pull(config: PullConfig, rpc: RpcClient, io: CliIo): Promise<void> {
   await requireImportSkip(config.target, 'pull');
-  const { chunks } = await openSource(config, rpc);
+  const redactor = config.redact === undefined ? undefined : startRedaction(config.redact, io.stderr);
+  const transforms = [
+    ...(config.transforms ?? []),
+    ...(redactor === undefined ? [] : [redactionTransform(redactor)]),
+  ];
+  const { chunks } = await openSource({ ...config, transforms }, rpc);
   const progress = await createProgress(io, { verb: 'pulled', hasSkipped: true });
   let sent = 0;
   let bytes = 0;
@@ -136,6 +166,7 @@ async function pull(config: PullConfig, rpc: RpcClient, io: CliIo): Promise<void
       onProgress: (p) => progress.update({ events: p.imported, skipped: p.skipped, bytes, gpos: p.gpos }),
     });
     progress.stop();
+    if (redactor !== undefined) reportUnmatched(redactor, io.stderr, 'pull');
     const head =
       summary.imported === 0 ? 'up to date: 0 new events' : `pulled ${summary.imported} new events`;
     writeLine(

@@ -1,0 +1,148 @@
+/**
+ * `inspect`'s engine: one pass over an export file's lines that validates every record (the same
+ * validation import uses, src/ndjson/record.ts), checks global positions, summarises, optionally
+ * counts what redaction rules would match, and feeds the id and per-stream checks (key-checks.ts),
+ * which finish after the pass. Memory is bounded whatever the file's size: see
+ * docs/adr/0008-inspect.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isEventoError } from '../errors.js';
+import { LineReadError, splitLines } from '../ndjson/read.js';
+import { validateRecordLine } from '../ndjson/record.js';
+import type { Redactor, RuleReport } from '../redact/redactor.js';
+import { category } from '../store/stream-name.js';
+import { formatTime } from '../store/time.js';
+import { KeyChecks } from './key-checks.js';
+import { Problems, type Problem } from './problems.js';
+
+export interface InspectOptions {
+  /** The NDJSON bytes (already gunzipped). */
+  source: AsyncIterable<Buffer>;
+  /** Bytes of the file read so far (before decompression). */
+  bytesRead: () => number;
+  /** Counts what its rules match (nothing is changed). */
+  redactor?: Redactor;
+  /** Hash partitions of the id and stream checks. */
+  partitions: number;
+  /** Bytes of check entries held in memory before they spill to temporary files. */
+  spillBudgetBytes: number;
+  /** Problems listed (all are counted). */
+  maxProblems: number;
+  /** A longer line is reported and ends the pass. */
+  maxLineBytes: number;
+}
+
+/** What `inspect` reports. */
+export interface InspectResult {
+  isValid: boolean;
+  /** Bytes of the file as stored (compressed, if it is gzip). */
+  bytes: number;
+  lines: number;
+  events: number;
+  streams: number;
+  categories: Record<string, number>;
+  types: Record<string, number>;
+  gpos: { min: number; max: number } | null;
+  time: { min: string; max: string } | null;
+  problemCount: number;
+  /** The first `maxProblems` problems, by line. */
+  problems: Problem[];
+  /** Times the duplicate checks spilled to temporary files. */
+  spills: number;
+  redaction?: RuleReport[];
+}
+
+class Tally {
+  events = 0;
+  lines = 0;
+  firstGpos = Infinity;
+  lastGpos = -Infinity;
+  firstTime = Infinity;
+  lastTime = -Infinity;
+  prevGpos = 0;
+  prevGposLine = 0;
+  categories = new Map<string, number>();
+  types = new Map<string, number>();
+}
+
+const count = (map: Map<string, number>, key: string): void => {
+  map.set(key, (map.get(key) ?? 0) + 1);
+};
+
+const sorted = (map: Map<string, number>): Record<string, number> =>
+  Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Inspects one file; resolves with the result (invalid files too), rejects only on I/O failure. */
+export async function inspectFile(o: InspectOptions): Promise<InspectResult> {
+  let dir: string | undefined;
+  const tempDir = (): string => (dir ??= mkdtempSync(join(tmpdir(), 'eventodb-inspect-')));
+  try {
+    const problems = new Problems(o.maxProblems);
+    const keys = new KeyChecks({ partitions: o.partitions, budgetBytes: o.spillBudgetBytes, tempDir });
+    const t = new Tally();
+    try {
+      for await (const lines of splitLines(o.source, o.maxLineBytes)) {
+        for (const { number, text } of lines) inspectLine(text, number, t, keys, problems, o.redactor);
+      }
+    } catch (err) {
+      if (!(err instanceof LineReadError)) throw err;
+      t.lines = err.line;
+      problems.add(err.line, `${err.code}: ${err.message}; inspect stopped reading here`);
+    }
+    const { streams } = keys.finish(problems);
+    return {
+      isValid: problems.count === 0,
+      bytes: o.bytesRead(),
+      lines: t.lines,
+      events: t.events,
+      streams,
+      categories: sorted(t.categories),
+      types: sorted(t.types),
+      gpos: t.events === 0 ? null : { min: t.firstGpos, max: t.lastGpos },
+      time: t.events === 0 ? null : { min: formatTime(t.firstTime), max: formatTime(t.lastTime) },
+      problemCount: problems.count,
+      problems: problems.list(),
+      spills: keys.spills,
+      ...(o.redactor === undefined ? {} : { redaction: o.redactor.report() }),
+    };
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function inspectLine(
+  text: string,
+  line: number,
+  t: Tally,
+  keys: KeyChecks,
+  problems: Problems,
+  redactor: Redactor | undefined,
+): void {
+  t.lines = line;
+  if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
+  let r;
+  try {
+    r = validateRecordLine(text);
+  } catch (err) {
+    if (!isEventoError(err)) throw err;
+    problems.add(line, `${err.code}: ${err.message}`);
+    return;
+  }
+  t.events++;
+  if (r.gpos <= t.prevGpos) {
+    problems.add(line, `gpos ${r.gpos} is not greater than gpos ${t.prevGpos} at line ${t.prevGposLine}`);
+  }
+  t.prevGpos = r.gpos;
+  t.prevGposLine = line;
+  if (r.gpos < t.firstGpos) t.firstGpos = r.gpos;
+  if (r.gpos > t.lastGpos) t.lastGpos = r.gpos;
+  if (r.micros < t.firstTime) t.firstTime = r.micros;
+  if (r.micros > t.lastTime) t.lastTime = r.micros;
+  count(t.categories, category(r.stream));
+  count(t.types, r.type);
+  keys.addId(r.id, line);
+  keys.addStreamPosition(r.stream, r.pos, line);
+  redactor?.apply(r, 'count');
+}
