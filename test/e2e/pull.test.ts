@@ -10,6 +10,7 @@ import { cli } from './cli.js';
 import { BIN, makeTempDir, rpc, startServer, type StartedServer, storageArgs } from './helpers.js';
 import { fromNdjson, generateRecords, makeRecord, toNdjson } from './records.js';
 import { startRpcProxy } from './rpc-proxy.js';
+import { generateToken } from '../../src/token.js';
 
 let server: StartedServer;
 let removeDir: () => Promise<void>;
@@ -223,6 +224,39 @@ describe('eventodb pull', () => {
       ),
     );
     expect(await allRows(target)).toHaveLength(2500);
+  });
+
+  it('redacts on the way and, with a fixed key, tops up the redacted copy on a re-run', async () => {
+    const records = generateRecords(300);
+    const source = await seeded(records.slice(0, 200));
+    const target = await namespace();
+    const redact = ['--redact', 'data.text', '--redact-key', 'a-key-of-at-least-16-bytes'];
+    const first = await cli(['pull', ...from(source), ...remote(target), ...redact]);
+    expect(first.code).toBe(0);
+    const rows = await allRows(target);
+    expect(rows).toHaveLength(200);
+    // category.get row: [id, stream, type, pos, gpos, data, meta, time]; ids and positions kept.
+    const sourceRows = await allRows(source);
+    expect(rows.map((r) => [r[0], r[1], r[3], r[4], r[7]])).toEqual(
+      sourceRows.map((r) => [r[0], r[1], r[3], r[4], r[7]]),
+    );
+    expect(JSON.stringify(rows)).not.toContain('payload');
+    await cli(['import', ...remote(source)], { input: toNdjson(records.slice(200)) });
+    const second = await cli(['pull', ...from(source), ...remote(target), ...redact]);
+    expect(second.stderr).toMatch(/^pulled 100 new events \(200 already there\)/m);
+    expect(second.code).toBe(0);
+  });
+
+  it('refuses --redact without a key: a re-run would make other pseudonyms', async () => {
+    const result = await cli([
+      'pull',
+      ...from(generateToken('a')),
+      ...remote(generateToken('b')),
+      '--redact',
+      'data.x',
+    ]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('pull --redact needs --redact-key');
   });
 
   it('tops up with only the new events, honouring categories, a time window and --after', async () => {
