@@ -87,11 +87,10 @@ describe('POST /import?onExisting=skip', () => {
   it("keeps today's behaviour with onExisting=error: POSITION_EXISTS and no skipped count", async () => {
     const file = toNdjson(generateRecords(10));
     const first = await importText(server, server.adminToken, file, '?onExisting=error');
-    expect(first).toEqual([
-      { imported: 10, gpos: expect.any(Number) },
-      expect.objectContaining({ done: true }),
+    expect(first.map((e) => Object.keys(e).sort().join())).toEqual([
+      'gpos,imported',
+      'done,elapsed,imported',
     ]);
-    expect(first.at(-1)).not.toHaveProperty('skipped');
     const again = await importText(server, server.adminToken, file);
     expect(again.at(-1)).toMatchObject({ error: 'POSITION_EXISTS', line: 1 });
   });
