@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- rpc|import|subscribe] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
+ * `npm run bench [-- rpc|import|subscribe|window] [--events N] [--sizes N,M] [--scenario-ms MS]
+ * [--window-events N]`: prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
@@ -9,12 +10,14 @@ import { runImportExportBench } from './import-export-bench.js';
 import { machineTable } from './machine.js';
 import { runRpcBench } from './rpc-bench.js';
 import { runSubscribeBench } from './subscribe-bench.js';
+import { runWindowBench } from './window-bench.js';
 import { formatTable, goalTable, type GoalCheck, type Table } from './table.js';
 
 interface RunOptions {
   parts: Set<string>;
   sizes: number[];
   scenarioMs: number;
+  windowEvents: number;
 }
 
 function parseRunArgs(argv: string[]): RunOptions {
@@ -25,16 +28,22 @@ function parseRunArgs(argv: string[]): RunOptions {
       events: { type: 'string' },
       sizes: { type: 'string' },
       'scenario-ms': { type: 'string', default: '4000' },
+      'window-events': { type: 'string', default: '1000000' },
     },
   });
-  const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe'] : positionals);
+  const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe', 'window'] : positionals);
   for (const part of parts)
-    if (!['rpc', 'import', 'subscribe'].includes(part)) throw new Error(`unknown part ${part}`);
+    if (!['rpc', 'import', 'subscribe', 'window'].includes(part)) throw new Error(`unknown part ${part}`);
   const events = Number(values.events ?? 200_000);
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
     throw new Error('--events/--sizes: positive integers');
-  return { parts, sizes, scenarioMs: Number(values['scenario-ms']) };
+  return {
+    parts,
+    sizes,
+    scenarioMs: Number(values['scenario-ms']),
+    windowEvents: Number(values['window-events']),
+  };
 }
 
 function print(table: Table): void {
@@ -60,6 +69,11 @@ async function main(): Promise<void> {
     const io = await runImportExportBench({ sizes: options.sizes });
     io.tables.forEach(print);
     goals.push(...io.goals);
+  }
+  if (options.parts.has('window')) {
+    const window = await runWindowBench({ events: options.windowEvents });
+    window.tables.forEach(print);
+    goals.push(...window.goals);
   }
   print(goalTable('Goals', goals));
   process.stdout.write(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
