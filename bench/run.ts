@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- rpc|import|subscribe|pull|redact] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
+ * `npm run bench [-- rpc|import|subscribe|pull|redact|window] [--events N] [--sizes N,M] [--scenario-ms MS]
+ * [--window-events N]`: prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
@@ -11,6 +12,7 @@ import { machineTable } from './machine.js';
 import { runPullBench } from './pull-bench.js';
 import { runRpcBench } from './rpc-bench.js';
 import { runSubscribeBench } from './subscribe-bench.js';
+import { runWindowBench } from './window-bench.js';
 import { formatTable, goalTable, type GoalCheck, type Table } from './table.js';
 
 interface RunOptions {
@@ -18,6 +20,7 @@ interface RunOptions {
   sizes: number[];
   scenarioMs: number;
   events: number;
+  windowEvents: number;
 }
 
 function parseRunArgs(argv: string[]): RunOptions {
@@ -28,19 +31,26 @@ function parseRunArgs(argv: string[]): RunOptions {
       events: { type: 'string' },
       sizes: { type: 'string' },
       'scenario-ms': { type: 'string', default: '4000' },
+      'window-events': { type: 'string', default: '1000000' },
     },
   });
   const parts = new Set(
-    positionals.length === 0 ? ['rpc', 'import', 'subscribe', 'pull', 'redact'] : positionals,
+    positionals.length === 0 ? ['rpc', 'import', 'subscribe', 'pull', 'redact', 'window'] : positionals,
   );
   for (const part of parts)
-    if (!['rpc', 'import', 'subscribe', 'pull', 'redact'].includes(part))
+    if (!['rpc', 'import', 'subscribe', 'pull', 'redact', 'window'].includes(part))
       throw new Error(`unknown part ${part}`);
   const events = Number(values.events ?? 200_000);
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
     throw new Error('--events/--sizes: positive integers');
-  return { parts, sizes, scenarioMs: Number(values['scenario-ms']), events };
+  return {
+    parts,
+    sizes,
+    scenarioMs: Number(values['scenario-ms']),
+    events,
+    windowEvents: Number(values['window-events']),
+  };
 }
 
 function print(table: Table): void {
@@ -76,6 +86,11 @@ async function main(): Promise<void> {
     const redact = await runRedactInspectBench(options.sizes.at(-1) ?? 800_000);
     redact.tables.forEach(print);
     goals.push(...redact.goals);
+  }
+  if (options.parts.has('window')) {
+    const window = await runWindowBench({ events: options.windowEvents });
+    window.tables.forEach(print);
+    goals.push(...window.goals);
   }
   print(goalTable('Goals', goals));
   process.stdout.write(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s\n`);

@@ -119,11 +119,18 @@ export type PositionClash = 'gpos' | 'stream-position' | 'id';
 export class PositionExistsError extends EventoError {
   readonly index: number;
   readonly clash: PositionClash;
+  /**
+   * For a re-runnable import (`onExisting: 'skip'`): the export-record fields (`id`, `stream`,
+   * `pos`, `type`, `data`, `meta`, `time`) in which the record differs from the message stored at
+   * its global position. Empty otherwise.
+   */
+  readonly differs: readonly string[];
 
-  constructor(index: number, clash: PositionClash, message: string) {
+  constructor(index: number, clash: PositionClash, message: string, differs: readonly string[] = []) {
     super('POSITION_EXISTS', message, { clash });
     this.index = index;
     this.clash = clash;
+    this.differs = differs;
   }
 }
 

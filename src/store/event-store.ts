@@ -30,7 +30,7 @@ import {
 } from './store.js';
 import { isCategory, type ConsumerGroup } from './stream-name.js';
 import { splitExisting } from './import-skip.js';
-import { isTimeInRange, nowMicros } from './time.js';
+import { END_TIME, isTimeInRange, nowMicros } from './time.js';
 import { uuidv7 } from './uuid.js';
 import {
   assertImportable,
@@ -621,7 +621,7 @@ function timeWindow(
     ['since', since],
     ['until', until],
   ] as const) {
-    if (value !== undefined && !isTimeInRange(value)) {
+    if (value !== undefined && !(isTimeInRange(value) || value === END_TIME)) {
       throw invalidRequest(`${name} must be a time from 0001 to 9999 UTC`);
     }
   }
@@ -634,7 +634,7 @@ function timeWindow(
 /** A record error of the batch left after skipping, with the record's index in the whole batch. */
 function reindexed(err: unknown, indexOf: (i: number) => number): unknown {
   if (err instanceof PositionExistsError)
-    return new PositionExistsError(indexOf(err.index), err.clash, err.message);
+    return new PositionExistsError(indexOf(err.index), err.clash, err.message, err.differs);
   if (err instanceof InvalidRecordError)
     return new InvalidRecordError(indexOf(err.index), err.field, err.message);
   return err;

@@ -49,6 +49,7 @@ export function splitExisting(
         index,
         'gpos',
         `global position ${m.globalPosition} already exists with different ${listOf(differing)}`,
+        differing,
       );
     }
     byGpos.delete(m.globalPosition);

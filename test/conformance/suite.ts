@@ -9,15 +9,18 @@ import type { StoreCapabilities } from '../../src/store/store.js';
 import { commitsConformance } from './commits.js';
 import { concurrencyConformance } from './concurrency.js';
 import { importBatchConformance } from './import-batch.js';
+import { importSkipConformance } from './import-skip.js';
 import { incarnationsConformance } from './incarnations.js';
 import { lastVersionConformance } from './last-version.js';
 import { listingConformance } from './listing.js';
 import { namespacesConformance } from './namespaces.js';
 import { positionsConformance } from './positions.js';
 import { readCategoryConformance } from './read-category.js';
+import { readGlobalPositionsConformance } from './read-global-positions.js';
 import { readSizeConformance } from './read-size.js';
 import { readStreamConformance } from './read-stream.js';
 import { streamOrderConformance } from './stream-order.js';
+import { timeWindowConformance } from './time-window.js';
 import { writeConformance } from './write.js';
 
 export interface ConformanceOptions {
@@ -42,11 +45,14 @@ export function runStoreConformance(opts: ConformanceOptions): void {
     describe('write', () => writeConformance(opts));
     describe('read stream', () => readStreamConformance(opts));
     describe('read category', () => readCategoryConformance(opts));
+    describe('time window', () => timeWindowConformance(opts));
+    describe('read global positions', () => readGlobalPositionsConformance(opts));
     describe('size-bounded reads', () => readSizeConformance(opts));
     describe('last message and version', () => lastVersionConformance(opts));
     describe('namespaces', () => namespacesConformance(opts));
     describe('listing', () => listingConformance(opts));
     describe('import batch', () => importBatchConformance(opts));
+    describe('import skipping what exists', () => importSkipConformance(opts));
     describe('stream order on import', () => streamOrderConformance(opts));
     describe('commit events', () => commitsConformance(opts));
     describe('concurrency', () => concurrencyConformance(opts));

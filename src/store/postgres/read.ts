@@ -109,15 +109,19 @@ const MEMBER = `CASE WHEN strpos(stream_name, '-') = 0 THEN -1 ELSE
   mod(abs(('x' || left(md5(split_part(substr(stream_name, strpos(stream_name, '-') + 1), '+', 1)), 16))
     ::bit(64)::int8::numeric), $SIZE) END`;
 
-export function readCategory(
-  pool: pg.Pool,
-  ref: SchemaRef,
-  name: string,
-  o: ReadCategoryOptions,
-): AsyncIterable<StoredMessage[]> {
+/** A category read's statement: `values[fromIndex]` and `values[limitIndex]` are set per page. */
+export interface CategoryQuery {
+  text: string;
+  values: unknown[];
+  fromIndex: number;
+  limitIndex: number;
+}
+
+/** The statement of `readCategory` (exported for the query-plan test). */
+export function categoryQuery(ref: SchemaRef, name: string, o: ReadCategoryOptions): CategoryQuery {
   const where: string[] = [];
-  const args: unknown[] = [];
-  const param = (value: unknown): string => `$${args.push(value)}`;
+  const values: unknown[] = [];
+  const param = (value: unknown): string => `$${values.push(value)}`;
   if (name !== '') where.push(`category = ${param(name)}`);
   const from = param(0);
   where.push(`global_position >= ${from}`);
@@ -128,20 +132,28 @@ export function readCategory(
     const size = param(o.consumerGroup.size);
     where.push(`${MEMBER.replace('$SIZE', size)} = ${param(o.consumerGroup.member)}`);
   }
-  // Served by the (category, time, global_position) or (time, global_position) index; see
-  // docs/PERFORMANCE.md for the plans PostgreSQL picks for narrow and wide windows.
+  // Served by the (category, time, global_position) or (time, global_position) index; the plans
+  // PostgreSQL picks are pinned by test/postgres/time-window-plan.test.ts.
   if (o.since !== undefined) where.push(`time >= ${param(formatTime(o.since))}::timestamp`);
   if (o.until !== undefined) where.push(`time < ${param(formatTime(o.until))}::timestamp`);
   const limit = param(0);
-  const sql = `SELECT ${COLUMNS} FROM ${ref.table} WHERE ${where.join(' AND ')}
+  const text = `SELECT ${COLUMNS} FROM ${ref.table} WHERE ${where.join(' AND ')}
     ORDER BY global_position LIMIT ${limit}`;
-  const fromIndex = Number(from.slice(1)) - 1;
-  const limitIndex = Number(limit.slice(1)) - 1;
+  return { text, values, fromIndex: Number(from.slice(1)) - 1, limitIndex: Number(limit.slice(1)) - 1 };
+}
+
+export function readCategory(
+  pool: pg.Pool,
+  ref: SchemaRef,
+  name: string,
+  o: ReadCategoryOptions,
+): AsyncIterable<StoredMessage[]> {
+  const q = categoryQuery(ref, name, o);
   const fetch = (start: number, n: number) => {
-    const values = [...args];
-    values[fromIndex] = start;
-    values[limitIndex] = n;
-    return messages(pool, ref, sql, values);
+    const values = [...q.values];
+    values[q.fromIndex] = start;
+    values[q.limitIndex] = n;
+    return messages(pool, ref, q.text, values);
   };
   return paged(fetch, o.fromGlobalPosition, o.limit, o.maxBytes, (m) => m.globalPosition + 1);
 }

@@ -43,39 +43,53 @@ export interface WindowRead {
 /** `fetch(from, n)`: up to `n` message rows of the window from global position `from` on, in order. */
 export type WindowFetch = (from: number, n: number) => IterableIterator<MessageRow>;
 
+/** The statements of a windowed read (exported for the query-plan test). */
+export interface WindowSql {
+  /** Counts window entries from global position ? on, at most NARROW_ROWS. */
+  count: string;
+  /** The next CHUNK_ROWS global positions of the window from ? on, from the index alone. */
+  positions: string;
+  /** The messages at a JSON array of global positions that pass the filters. */
+  rows: string;
+  /** The wide way: the scan in global order with the time as a filter. */
+  scan: string;
+  /** The arguments of the window before the global position. */
+  keyArgs: (string | number)[];
+}
+
+export function windowSql(w: WindowRead): WindowSql {
+  const all = w.category === '';
+  const key = [...(all ? [] : ['category = ?']), 'time >= ?', 'time < ?'].join(' AND ');
+  const inWindow = `FROM messages INDEXED BY ${all ? 'messages_time' : 'messages_category_time'}
+    WHERE ${key} AND global_position >= ?`;
+  const filters = w.filters.map((f) => `AND ${f}`).join(' ');
+  return {
+    count: `SELECT count(*) AS n FROM (SELECT 1 ${inWindow} LIMIT ${NARROW_ROWS})`,
+    positions: `SELECT global_position ${inWindow} ORDER BY global_position LIMIT ${CHUNK_ROWS}`,
+    rows: `SELECT ${w.columns} FROM messages WHERE global_position IN (SELECT value FROM json_each(?))
+      ${filters} ORDER BY global_position`,
+    scan: `SELECT ${w.columns} FROM messages ${all ? 'NOT INDEXED' : 'INDEXED BY messages_category'}
+      WHERE ${key} AND global_position >= ? ${filters} ORDER BY global_position LIMIT ?`,
+    keyArgs: [...(all ? [] : [w.category]), w.since ?? MIN_TIME, w.until ?? END_TIME],
+  };
+}
+
 /** The fetch of a windowed read; decides narrow or wide on its first call. */
 export function windowFetch(h: NamespaceDb, w: WindowRead): WindowFetch {
-  const index = w.category === '' ? 'messages_time' : 'messages_category_time';
-  const keyWhere = [...(w.category === '' ? [] : ['category = ?']), 'time >= ?', 'time < ?'];
-  const keyArgs = [...(w.category === '' ? [] : [w.category]), w.since ?? MIN_TIME, w.until ?? END_TIME];
-  const inWindow = `FROM messages INDEXED BY ${index} WHERE ${keyWhere.join(' AND ')} AND global_position >= ?`;
+  const sql = windowSql(w);
   let chosen: WindowFetch | undefined;
   return (from, n) => {
     if (chosen === undefined) {
-      const counted = h
-        .statement(`SELECT count(*) AS n FROM (SELECT 1 ${inWindow} LIMIT ${NARROW_ROWS})`)
-        .get(...keyArgs, from) as { n: number };
-      chosen = counted.n < NARROW_ROWS ? narrow(h, w, inWindow, keyArgs) : wide(h, w, keyWhere, keyArgs);
+      const counted = h.statement(sql.count).get(...sql.keyArgs, from) as { n: number };
+      chosen = counted.n < NARROW_ROWS ? narrow(h, sql, w.filterArgs) : wide(h, sql, w.filterArgs);
     }
     return chosen(from, n);
   };
 }
 
-function narrow(
-  h: NamespaceDb,
-  w: WindowRead,
-  inWindow: string,
-  keyArgs: readonly (string | number)[],
-): WindowFetch {
-  const positions = h
-    .statement(`SELECT global_position ${inWindow} ORDER BY global_position LIMIT ${CHUNK_ROWS}`)
-    .pluck(true);
-  const rows = h
-    .statement(
-      `SELECT ${w.columns} FROM messages WHERE global_position IN (SELECT value FROM json_each(?))
-      ${w.filters.map((f) => `AND ${f}`).join(' ')} ORDER BY global_position`,
-    )
-    .raw(true);
+function narrow(h: NamespaceDb, sql: WindowSql, filterArgs: readonly (string | number)[]): WindowFetch {
+  const positions = h.statement(sql.positions).pluck(true);
+  const rows = h.statement(sql.rows).raw(true);
   let pending: number[] = [];
   let next = 0;
   return function* fetch(start: number, n: number): Generator<MessageRow> {
@@ -84,15 +98,12 @@ function narrow(
     while (left > 0) {
       while (next < pending.length && (pending[next] ?? 0) < from) next++;
       if (next >= pending.length) {
-        pending = positions.all(...keyArgs, from) as number[];
+        pending = positions.all(...sql.keyArgs, from) as number[];
         next = 0;
         if (pending.length === 0) return;
       }
       const slice = pending.slice(next, next + left);
-      for (const row of rows.iterate(
-        JSON.stringify(slice),
-        ...w.filterArgs,
-      ) as IterableIterator<MessageRow>) {
+      for (const row of rows.iterate(JSON.stringify(slice), ...filterArgs) as IterableIterator<MessageRow>) {
         yield row;
         left--;
       }
@@ -101,18 +112,7 @@ function narrow(
   };
 }
 
-function wide(
-  h: NamespaceDb,
-  w: WindowRead,
-  keyWhere: readonly string[],
-  keyArgs: readonly (string | number)[],
-): WindowFetch {
-  const index = w.category === '' ? 'NOT INDEXED' : 'INDEXED BY messages_category';
-  const stmt = h
-    .statement(
-      `SELECT ${w.columns} FROM messages ${index} WHERE ${keyWhere.join(' AND ')} AND global_position >= ?
-      ${w.filters.map((f) => `AND ${f}`).join(' ')} ORDER BY global_position LIMIT ?`,
-    )
-    .raw(true);
-  return (from, n) => stmt.iterate(...keyArgs, from, ...w.filterArgs, n) as IterableIterator<MessageRow>;
+function wide(h: NamespaceDb, sql: WindowSql, filterArgs: readonly (string | number)[]): WindowFetch {
+  const stmt = h.statement(sql.scan).raw(true);
+  return (from, n) => stmt.iterate(...sql.keyArgs, from, ...filterArgs, n) as IterableIterator<MessageRow>;
 }
