@@ -102,6 +102,11 @@ export class Subscription {
   /** A commit in this namespace (from the hub, synchronously on the write path). */
   offer(commit: Commit): void {
     if (this.#ended) return;
+    if (commit.missed === true) {
+      // Commits may have gone unreported: read from the cursor (what is poked stays exact).
+      this.#wake();
+      return;
+    }
     const matching = commit.messages.filter((m) => this.#matches(m));
     if (matching.length === 0) return;
     if (this.#readsOnly || this.#stalled) {
