@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- rpc|import|subscribe] [--events N] [--sizes N,M] [--scenario-ms MS]`: prints the
+ * `npm run bench [-- rpc|import|subscribe] [--events N] [--sizes N,M] [--scenario-ms MS] [--soak-ms MS]`: prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
@@ -15,6 +15,7 @@ interface RunOptions {
   parts: Set<string>;
   sizes: number[];
   scenarioMs: number;
+  soakMs: number;
 }
 
 function parseRunArgs(argv: string[]): RunOptions {
@@ -25,6 +26,7 @@ function parseRunArgs(argv: string[]): RunOptions {
       events: { type: 'string' },
       sizes: { type: 'string' },
       'scenario-ms': { type: 'string', default: '4000' },
+      'soak-ms': { type: 'string', default: '0' },
     },
   });
   const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe'] : positionals);
@@ -34,7 +36,7 @@ function parseRunArgs(argv: string[]): RunOptions {
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
     throw new Error('--events/--sizes: positive integers');
-  return { parts, sizes, scenarioMs: Number(values['scenario-ms']) };
+  return { parts, sizes, scenarioMs: Number(values['scenario-ms']), soakMs: Number(values['soak-ms']) };
 }
 
 function print(table: Table): void {
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     goals.push(...rpc.goals);
   }
   if (options.parts.has('subscribe')) {
-    const sub = await runSubscribeBench({ scenarioMs: options.scenarioMs });
+    const sub = await runSubscribeBench({ scenarioMs: options.scenarioMs, soakMs: options.soakMs });
     sub.tables.forEach(print);
     goals.push(...sub.goals);
   }
