@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- rpc|import|subscribe] [--events N] [--sizes N,M] [--scenario-ms MS] [--soak-ms MS]`: prints the
+ * `npm run bench [-- rpc|import|subscribe|pg] [--events N] [--sizes N,M] [--scenario-ms MS] [--soak-ms MS]`: prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
 import { parseArgs } from 'node:util';
 import { runCleanup } from './cleanup.js';
 import { runImportExportBench } from './import-export-bench.js';
+import { runPgBench } from './pg-bench.js';
 import { machineTable } from './machine.js';
 import { runRpcBench } from './rpc-bench.js';
 import { runSubscribeBench } from './subscribe-bench.js';
@@ -29,9 +30,9 @@ function parseRunArgs(argv: string[]): RunOptions {
       'soak-ms': { type: 'string', default: '0' },
     },
   });
-  const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe'] : positionals);
+  const parts = new Set(positionals.length === 0 ? ['rpc', 'import', 'subscribe', 'pg'] : positionals);
   for (const part of parts)
-    if (!['rpc', 'import', 'subscribe'].includes(part)) throw new Error(`unknown part ${part}`);
+    if (!['rpc', 'import', 'subscribe', 'pg'].includes(part)) throw new Error(`unknown part ${part}`);
   const events = Number(values.events ?? 200_000);
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
@@ -62,6 +63,11 @@ async function main(): Promise<void> {
     const io = await runImportExportBench({ sizes: options.sizes });
     io.tables.forEach(print);
     goals.push(...io.goals);
+  }
+  if (options.parts.has('pg')) {
+    const pgRows = await runPgBench({ sizes: options.sizes, scenarioMs: options.scenarioMs });
+    pgRows.tables.forEach(print);
+    goals.push(...pgRows.goals);
   }
   print(goalTable('Goals', goals));
   process.stdout.write(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
