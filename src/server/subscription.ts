@@ -162,8 +162,8 @@ export class Subscription {
 
   /**
    * Queues `text`; what one event-loop turn queues leaves in one `res.write` (a group commit
-   * resolves many writes in the same turn, each a commit of its own). Measured: one write of the
-   * joined text costs the server less than a corked `res.write` per poke (docs/PERFORMANCE.md).
+   * resolves many writes in the same turn, each a commit of its own), instead of one `res.write`
+   * per poke with its stream bookkeeping (docs/PERFORMANCE.md, the /subscribe profile).
    */
   #write(text: string): void {
     if (this.res.destroyed) return;
