@@ -38,7 +38,7 @@ function micros(time: string): number {
   return seconds * 1000 + Number((fraction + '000000').slice(0, 6));
 }
 
-async function* lines(file: string): AsyncGenerator<string> {
+export async function* lines(file: string): AsyncGenerator<string> {
   let rest = '';
   for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
     const text = rest + (chunk as string);

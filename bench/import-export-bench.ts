@@ -55,7 +55,8 @@ async function serverRoundTrip(
   withGzip: boolean,
   dbUrl?: (dataDir: string) => string,
 ): Promise<{ runs: Map<string, CliRun & { serverRssMib: number | null }>; output: string }> {
-  const server = await startServer(join(dir, 'data'), dbUrl?.(join(dir, 'data')));
+  const url = dbUrl?.(join(dir, 'data'));
+  const server = await startServer(join(dir, 'data'), url === undefined ? [] : ['--db-url', url]);
   const rss = watchPeakRss(server.pid);
   const remote = ['--url', server.url, '--token', server.token];
   const runs = new Map<string, CliRun & { serverRssMib: number | null }>();

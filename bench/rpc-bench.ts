@@ -195,7 +195,7 @@ export async function runRpcBench(o: RpcBenchOptions): Promise<RpcBenchResult> {
 /** stream.write on a server on the LMDB backend (`lmdb:`), for the kv vs SQLite goal. */
 async function runKvScenarios(o: RpcBenchOptions): Promise<Scenario[]> {
   const dir = await makeTempDir('rpc-kv');
-  const server = await startServer(dir, `lmdb://${dir}/kv`);
+  const server = await startServer(dir, ['--db-url', `lmdb://${dir}/kv`]);
   try {
     const scenarios: Scenario[] = [];
     for (const [name, clients, body] of [

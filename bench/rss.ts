@@ -26,6 +26,28 @@ export function readPeakRssKib(pid: number): number | null {
   }
 }
 
+/** Current resident memory (VmRSS) of `pid` in KiB, or null when the process is gone. */
+export function readRssKib(pid: number): number | null {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] === undefined ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** CPU time (user + system) `pid` has used so far, ms (Linux: /proc/<pid>/stat at 100 Hz), or null. */
+export function readCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
 /** Starts polling `pid`. */
 export function watchPeakRss(pid: number): RssWatch {
   let lastKib: number | null = null;

@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- rpc|import|subscribe|pull|redact|window] [--events N] [--sizes N,M] [--scenario-ms MS]
- * [--window-events N]`: prints the
+ * `npm run bench [-- rpc|import|subscribe|pull|redact|window|pg] [--events N] [--sizes N,M]
+ * [--scenario-ms MS] [--window-events N] [--soak-ms MS]`: prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { runCleanup } from './cleanup.js';
 import { runImportExportBench } from './import-export-bench.js';
 import { runRedactInspectBench } from './redact-inspect-bench.js';
+import { runPgBench } from './pg-bench.js';
 import { machineTable } from './machine.js';
 import { runPullBench } from './pull-bench.js';
 import { runRpcBench } from './rpc-bench.js';
@@ -21,6 +22,7 @@ interface RunOptions {
   scenarioMs: number;
   events: number;
   windowEvents: number;
+  soakMs: number;
 }
 
 function parseRunArgs(argv: string[]): RunOptions {
@@ -32,14 +34,12 @@ function parseRunArgs(argv: string[]): RunOptions {
       sizes: { type: 'string' },
       'scenario-ms': { type: 'string', default: '4000' },
       'window-events': { type: 'string', default: '1000000' },
+      'soak-ms': { type: 'string', default: '0' },
     },
   });
-  const parts = new Set(
-    positionals.length === 0 ? ['rpc', 'import', 'subscribe', 'pull', 'redact', 'window'] : positionals,
-  );
-  for (const part of parts)
-    if (!['rpc', 'import', 'subscribe', 'pull', 'redact', 'window'].includes(part))
-      throw new Error(`unknown part ${part}`);
+  const all = ['rpc', 'import', 'subscribe', 'pull', 'redact', 'window', 'pg'];
+  const parts = new Set(positionals.length === 0 ? all : positionals);
+  for (const part of parts) if (!all.includes(part)) throw new Error(`unknown part ${part}`);
   const events = Number(values.events ?? 200_000);
   const sizes = (values.sizes ?? `${events},${events * 4}`).split(',').map(Number);
   if (sizes.some((n) => !Number.isSafeInteger(n) || n < 1))
@@ -50,6 +50,7 @@ function parseRunArgs(argv: string[]): RunOptions {
     scenarioMs: Number(values['scenario-ms']),
     events,
     windowEvents: Number(values['window-events']),
+    soakMs: Number(values['soak-ms']),
   };
 }
 
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
     goals.push(...rpc.goals);
   }
   if (options.parts.has('subscribe')) {
-    const sub = await runSubscribeBench({ scenarioMs: options.scenarioMs });
+    const sub = await runSubscribeBench({ scenarioMs: options.scenarioMs, soakMs: options.soakMs });
     sub.tables.forEach(print);
     goals.push(...sub.goals);
   }
@@ -91,6 +92,11 @@ async function main(): Promise<void> {
     const window = await runWindowBench({ events: options.windowEvents });
     window.tables.forEach(print);
     goals.push(...window.goals);
+  }
+  if (options.parts.has('pg')) {
+    const pgRows = await runPgBench({ sizes: options.sizes, scenarioMs: options.scenarioMs });
+    pgRows.tables.forEach(print);
+    goals.push(...pgRows.goals);
   }
   print(goalTable('Goals', goals));
   process.stdout.write(`total bench time ${((performance.now() - started) / 1000).toFixed(0)} s\n`);

@@ -12,6 +12,8 @@ import { onCleanup } from './cleanup.js';
 export const BIN = fileURLToPath(new URL('../bin/eventodb', import.meta.url));
 /** Node flags of `npm start` (package.json), so the bench measures the server as it is started. */
 const SERVE_NODE_FLAGS = ['--max-semi-space-size=8'];
+/** Extra node flags for the server from `BENCH_SERVER_NODE_FLAGS` (e.g. `--cpu-prof`), space-separated. */
+const EXTRA_NODE_FLAGS = (process.env['BENCH_SERVER_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
 
 const STARTUP_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -26,12 +28,13 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `eventodb serve` on a fresh `dataDir` (and `dbUrl`, default SQLite in it). */
-export async function startServer(dataDir: string, dbUrl?: string): Promise<BenchServer> {
+/** Starts `eventodb serve` on a fresh `dataDir`, with `extraArgs` (e.g. `--db-url postgres://...`). */
+export async function startServer(dataDir: string, extraArgs: readonly string[] = []): Promise<BenchServer> {
   const child = spawn(
     process.execPath,
     [
       ...SERVE_NODE_FLAGS,
+      ...EXTRA_NODE_FLAGS,
       BIN,
       'serve',
       '--port',
@@ -42,7 +45,7 @@ export async function startServer(dataDir: string, dbUrl?: string): Promise<Benc
       dataDir,
       '--log-level',
       'warn',
-      ...(dbUrl === undefined ? [] : ['--db-url', dbUrl]),
+      ...extraArgs,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );

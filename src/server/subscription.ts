@@ -102,6 +102,11 @@ export class Subscription {
   /** A commit in this namespace (from the hub, synchronously on the write path). */
   offer(commit: Commit): void {
     if (this.#ended) return;
+    if (commit.missed === true) {
+      // Commits may have gone unreported: read from the cursor (what is poked stays exact).
+      this.#wake();
+      return;
+    }
     const matching = commit.messages.filter((m) => this.#matches(m));
     if (matching.length === 0) return;
     if (this.#readsOnly || this.#stalled) {
@@ -125,6 +130,7 @@ export class Subscription {
   end(reason?: string): void {
     if (this.#ended) return;
     this.#ended = true;
+    this.#flush();
     if (reason !== undefined && !this.res.destroyed) this.res.write(`: closed: ${reason}\n\n`);
     this.res.end();
     this.#onEnd();
@@ -146,7 +152,7 @@ export class Subscription {
     const sorted =
       positions.length > 1 ? [...positions].sort((a, b) => this.#key(a) - this.#key(b)) : positions;
     for (const m of sorted) if (this.#key(m) > this.#cursor) this.#poke(m);
-    if (this.res.writableLength > this.#limits.maxBufferBytes) this.#stall();
+    if (this.#buffered > this.#limits.maxBufferBytes) this.#stall();
   }
 
   #poke(m: CommittedPosition): void {
@@ -155,23 +161,29 @@ export class Subscription {
   }
 
   /**
-   * Writes `text`; the writes of one event-loop turn leave in one socket write (a group commit
-   * resolves many writes in the same turn).
+   * Queues `text`; what one event-loop turn queues leaves in one `res.write` (a group commit
+   * resolves many writes in the same turn, each a commit of its own), instead of one `res.write`
+   * per poke with its stream bookkeeping (docs/PERFORMANCE.md, the /subscribe profile).
    */
   #write(text: string): void {
     if (this.res.destroyed) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      this.res.cork();
-      process.nextTick(() => {
-        this.#corked = false;
-        this.res.uncork();
-      });
-    }
-    this.res.write(text);
+    if (this.#out === '') process.nextTick(() => this.#flush());
+    this.#out += text;
   }
 
-  #corked = false;
+  /** Hands the queued text to the socket now. */
+  #flush(): void {
+    const text = this.#out;
+    this.#out = '';
+    if (text !== '' && !this.res.destroyed) this.res.write(text);
+  }
+
+  /** Bytes waiting for the client: in the socket's buffer and queued for it. */
+  get #buffered(): number {
+    return this.res.writableLength + this.#out.length;
+  }
+
+  #out = '';
 
   /** Starts a read from the cursor, or asks the running one to read again. */
   #wake(): void {
@@ -207,6 +219,7 @@ export class Subscription {
       if (this.#ended) return;
       const page = await this.#read(this.#cursor + 1);
       for (const m of page) this.#poke(m);
+      this.#flush();
       if (page.length < PAGE) return;
       if (this.res.writableLength > this.#limits.maxBufferBytes && !(await this.#drained())) return;
     }

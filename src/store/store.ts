@@ -205,6 +205,12 @@ export interface Commit {
   namespace: string;
   /** The commit's messages, in the order they were written or imported. */
   messages: readonly CommittedPosition[];
+  /**
+   * Only from `watchExternalCommits`, with no `messages`: commits of other processes in this
+   * namespace may have gone unreported (the watch was interrupted and is back). Whoever tracks
+   * commits re-reads the store.
+   */
+  missed?: true;
 }
 
 /** Receives commits; must return quickly (it runs on the write path) and never throw. */

@@ -125,6 +125,21 @@ it('listens again after its LISTEN connection is cut, and then reports the next 
   expect(seenByB[0]?.messages).toEqual([{ streamName: 'order-1', ...written }]);
 });
 
+it('reports every namespace as missed once its LISTEN connection is back, so subscribers re-read', async () => {
+  await a.createNamespace('shop', TOKEN_HASH);
+  await a.createNamespace('mall', TOKEN_HASH);
+  const seenByB = recordCommits(b);
+  const before = await listenPids();
+  await withClient((c) =>
+    c.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [before]),
+  );
+  await vi.waitFor(() => expect(seenByB).toHaveLength(2), { timeout: 10_000, interval: 50 });
+  expect([...seenByB].sort((x, y) => x.namespace.localeCompare(y.namespace))).toEqual([
+    { namespace: 'mall', messages: [], missed: true },
+    { namespace: 'shop', messages: [], missed: true },
+  ]);
+});
+
 it("refuses the other store's stale incarnation for read, write and import once the namespace is re-created", async () => {
   const first = await a.createNamespace('shop', TOKEN_HASH);
   const stale: NamespaceRef = { id: 'shop', incarnation: first.incarnation };

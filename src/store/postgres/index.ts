@@ -103,6 +103,10 @@ export async function createPostgresBackend(url: string): Promise<StoreBackend> 
   // An idle connection that breaks (server restart) must not crash the process: the next query
   // gets a fresh connection, and a request in the gap fails with BACKEND_ERROR.
   pool.on('error', () => undefined);
+  // The same for a connection checked out of the pool but between two queries (the server's
+  // "terminating connection" can arrive in the chunk that ends the previous query): pg emits it on
+  // the client, and the next query on it fails instead, so the request fails with BACKEND_ERROR.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const origin = randomUUID();
   const watcher = new CommitWatcher(config, pool, origin);
   try {

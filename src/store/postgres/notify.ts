@@ -14,13 +14,13 @@
  * schema and reported as one `Commit`, one notification after another, so in commit order.
  *
  * A dropped LISTEN connection is reconnected (with backoff). Notifications sent while it was down
- * are lost: nothing is replayed, because a subscriber on shared storage re-reads the store on
- * every wake-up; a lost notification only delays its subscribers' wake-up until the next commit in
- * that namespace.
+ * are lost, so once it listens again every namespace of the registry is reported as `missed`
+ * (store.ts): its subscribers re-read the store from their cursors, and nothing committed by
+ * another process during the gap (a PostgreSQL restart, a cut connection) goes unpoked.
  */
 import pg from 'pg';
 import type { Commit, CommitListener, CommittedPosition } from '../store.js';
-import { quoteIdent, quoteLiteral, type SchemaRef } from './schema.js';
+import { REGISTRY, quoteIdent, quoteLiteral, type SchemaRef } from './schema.js';
 
 /** The LISTEN/NOTIFY channel of commits. */
 export const COMMIT_CHANNEL = 'eventodb_commits';
@@ -90,6 +90,8 @@ export class CommitWatcher {
   readonly #listeners = new Set<CommitListener>();
   #client: pg.Client | null = null;
   #closed = false;
+  /** True once a LISTEN has succeeded: later connections are reconnects. */
+  #listenedBefore = false;
   #retryMs = RECONNECT_FIRST_MS;
   #retry: NodeJS.Timeout | null = null;
   /** Notifications are handled one after another, so commits are reported in commit order. */
@@ -144,6 +146,27 @@ export class CommitWatcher {
     }
     this.#client = client;
     this.#retryMs = RECONNECT_FIRST_MS;
+    if (this.#listenedBefore) this.#queue = this.#queue.then(() => this.#reportMissed());
+    this.#listenedBefore = true;
+  }
+
+  /** After a reconnect: every namespace may have missed commits (see the file comment). */
+  async #reportMissed(): Promise<void> {
+    let ids: string[];
+    try {
+      const { rows } = await this.#pool.query<[string]>({
+        text: `SELECT id FROM ${REGISTRY}.namespaces`,
+        rowMode: 'array',
+      });
+      ids = rows.map(([id]) => id);
+    } catch {
+      // Unreachable again: the next reconnect reports them.
+      return;
+    }
+    for (const namespace of ids) {
+      const commit: Commit = { namespace, messages: [], missed: true };
+      for (const listener of this.#listeners) listener(commit);
+    }
   }
 
   #lost(client: pg.Client): void {
