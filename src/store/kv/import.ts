@@ -1,13 +1,18 @@
 /**
  * ImportBatch: explicit positions, one child transaction per batch (a throw stores nothing).
  *
- * Every check runs before the first key is put. Clashes first, record by record in batch order:
- * the global position, then (stream, position), then the id, each against the stored keys and the
- * batch's earlier records; the first hit is POSITION_EXISTS. Then the stream-order check
- * (../stream-order.ts): each batch stream's stored highest message comes from its version record
- * (keys.ts `V`), and records below it get their stored neighbours from the stream index. Then the
- * puts, which advance the namespace's next global position to above the batch's highest and each
- * stream's version to its highest position, whatever order the records came in.
+ * Each batch stream's name and category are encoded once and its version record (keys.ts `V`) is
+ * read once. Every check runs before the first key is put. Clashes first, record by record in
+ * batch order: the global position, then (stream, position), then the id, each against the
+ * batch's earlier records and the stored keys; the first hit is POSITION_EXISTS. A stored key is
+ * looked up only where one can exist (below the namespace's next global position, at or below
+ * the stream's version), so an import above everything stored costs one lookup per record, the
+ * id's. Then the stream-order check (../stream-order.ts): each batch stream's stored highest
+ * message comes from its version record, and records below it get their stored neighbours from
+ * the stream index. Then the puts: six keys per record, and once per batch each stream's version
+ * record, each category's counters and the namespace's counters, which advance the next global
+ * position to above the batch's highest and each stream's version to its highest position,
+ * whatever order the records came in.
  *
  * `clearFirst` gives the namespace a fresh space in the same transaction (the old one is purged
  * in the background), so clearing costs the same whatever the namespace holds.
