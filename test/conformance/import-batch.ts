@@ -65,6 +65,38 @@ export function importBatchConformance(opts: ConformanceOptions): void {
     expect(ok.position).toBe(6);
   });
 
+  it('keeps stream versions and stream, category and namespace counts right across batches in any order', async () => {
+    const ns = await createNamespace(h.store);
+    await h.store.importBatch(ns, [
+      record({ streamName: 'acct-1', position: 3, globalPosition: 30, time: BASE_TIME + 300 }),
+      record({ streamName: 'acct-1', position: 1, globalPosition: 10, time: BASE_TIME + 100 }),
+      record({ streamName: 'acct-2', position: 0, globalPosition: 20, time: BASE_TIME + 200 }),
+      record({ streamName: 'user-1', position: 0, globalPosition: 25, time: BASE_TIME + 250 }),
+    ]);
+    await h.store.importBatch(ns, [
+      record({ streamName: 'acct-2', position: 4, globalPosition: 40, time: BASE_TIME + 400 }),
+      record({ streamName: 'acct-1', position: 2, globalPosition: 15, time: BASE_TIME + 120 }),
+      record({ streamName: 'acct-3', position: 0, globalPosition: 35, time: BASE_TIME + 350 }),
+    ]);
+    expect(await h.store.namespaceInfo(ns)).toMatchObject({
+      messageCount: 7,
+      streamCount: 4,
+      lastActivity: BASE_TIME + 400,
+    });
+    expect(await h.store.listCategories(ns)).toEqual([
+      { category: 'acct', streamCount: 3, messageCount: 6 },
+      { category: 'user', streamCount: 1, messageCount: 1 },
+    ]);
+    expect(await h.store.listStreams(ns)).toEqual([
+      { stream: 'acct-1', version: 3, lastActivity: BASE_TIME + 300 },
+      { stream: 'acct-2', version: 4, lastActivity: BASE_TIME + 400 },
+      { stream: 'acct-3', version: 0, lastActivity: BASE_TIME + 350 },
+      { stream: 'user-1', version: 0, lastActivity: BASE_TIME + 250 },
+    ]);
+    expect((await h.store.lastMessage(ns, 'acct-1'))?.globalPosition).toBe(30);
+    expect((await h.store.writeMessage(ns, 'acct-1', { type: 'A', data: {} })).globalPosition).toBe(41);
+  });
+
   it('rejects records that clash with stored messages, naming the index and the clash', async () => {
     const ns = await createNamespace(h.store);
     const stored = sample();

@@ -92,10 +92,12 @@ describe('POST /import', () => {
   });
 
   it('reads the upload only as fast as it commits (backpressure)', async () => {
-    const records = generateRecords(1000);
+    // ~1 KB records, so the upload is large in few batches (each batch is one durable commit).
+    const pad = 'x'.repeat(800);
+    const records = generateRecords(1000).map((r) => ({ ...r, data: { ...(r.data as object), pad } }));
     const block = Buffer.from(toNdjson(records));
-    // 120 000 records, about 24 MB: far more than the socket buffers (~5 MB seen) can hold.
-    const blocks = 120;
+    // 24 000 records, about 24 MB: far more than the socket buffers (~5 MB seen) can hold.
+    const blocks = 24;
     let produced = 0;
     let gposBase = 0;
     const { req, reply } = upload(server, server.adminToken);
@@ -115,7 +117,7 @@ describe('POST /import', () => {
     }
     await pumping;
     expect(Math.max(...lags)).toBeLessThan(10 * 1024 * 1024);
-    expect(await count(server, server.adminToken)).toBe(120_000);
+    expect(await count(server, server.adminToken)).toBe(24_000);
   });
 
   it('counts blank lines and names the line of an invalid record; its batch commits nothing', async () => {

@@ -23,7 +23,7 @@ import type { BackendDefinition, BackendOpenOptions, NamespaceRef, StoreBackend 
 import { importBatch } from './import.js';
 import { lockDirectory } from './lock.js';
 import { Registry, type Db } from './namespace.js';
-import { categoryChunks, categoryFilter, paged, streamChunks, windowChunks } from './pages.js';
+import { categoryChunks, categoryFilter, chunkSize, paged, streamChunks, windowChunks } from './pages.js';
 import * as read from './read.js';
 import { appendGroup } from './write.js';
 
@@ -136,15 +136,17 @@ export function createKvBackend(options: KvBackendOptions): StoreBackend {
     readStream: (ns, name, o) => {
       const keysOf = () => registry.keys(ns);
       const from = o.fromGlobalPosition === undefined ? o.fromPosition : 0;
-      return paged(streamChunks(db, keysOf, name, from, o.fromGlobalPosition), o.limit, o.maxBytes);
+      const max = chunkSize(o.limit);
+      return paged(streamChunks(db, keysOf, name, from, max, o.fromGlobalPosition), o.limit, o.maxBytes);
     },
     readCategory: (ns, name, o) => {
       const keysOf = () => registry.keys(ns);
       const keep = categoryFilter(o);
+      const max = chunkSize(o.limit);
       const source =
         o.since === undefined && o.until === undefined
-          ? categoryChunks(db, keysOf, name, o.fromGlobalPosition, keep)
-          : windowChunks(db, keysOf, name, o, keep);
+          ? categoryChunks(db, keysOf, name, o.fromGlobalPosition, max, keep)
+          : windowChunks(db, keysOf, name, o, max, keep);
       return paged(source, o.limit, o.maxBytes);
     },
     lastMessage: async (ns, name, type) => read.lastMessage(db, registry.keys(ns), name, type),

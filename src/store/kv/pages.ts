@@ -70,8 +70,23 @@ export async function* paged(
   if (page.length > 0) yield page;
 }
 
-/** A stream's messages from a position, in position order. */
-export function* streamChunks(db: Db, keysOf: KeysOf, name: string, from: number, fromGpos = 0): Source {
+/**
+ * Messages one chunk holds at most for a read of `limit` messages: a chunk never decodes more
+ * messages than the page can take (a 250-message page used to decode a 1,000-message chunk).
+ */
+export function chunkSize(limit: number | null): number {
+  return limit === null ? PAGE_SIZE : Math.max(1, Math.min(PAGE_SIZE, limit));
+}
+
+/** A stream's messages from a position, in position order, `max` per chunk at most. */
+export function* streamChunks(
+  db: Db,
+  keysOf: KeysOf,
+  name: string,
+  from: number,
+  max: number,
+  fromGpos = 0,
+): Source {
   const stream = encodeString(name);
   let cursor = from;
   for (;;) {
@@ -89,7 +104,7 @@ export function* streamChunks(db: Db, keysOf: KeysOf, name: string, from: number
       if (m === null) continue;
       chunk.push(m);
       bytes += messageSize(m);
-      full = bytes >= PAGE_BYTES || chunk.length >= PAGE_SIZE;
+      full = bytes >= PAGE_BYTES || chunk.length >= max;
       if (full) break;
     }
     yield chunk;
@@ -112,12 +127,16 @@ function correlationCategory(metadata: string | null): string | null {
   return typeof value === 'string' ? categoryOf(value) : null;
 }
 
-/** A category's (every message's, for '') matching messages from a global position, in order. */
+/**
+ * A category's (every message's, for '') matching messages from a global position, in order,
+ * `max` per chunk at most.
+ */
 export function* categoryChunks(
   db: Db,
   keysOf: KeysOf,
   name: string,
   from: number,
+  max: number,
   keep: ((m: StoredMessage) => boolean) | null,
 ): Source {
   const cat = name === '' ? null : encodeString(name);
@@ -140,7 +159,7 @@ export function* categoryChunks(
       if (m === null || (keep !== null && !keep(m))) continue;
       chunk.push(m);
       bytes += messageSize(m);
-      full = bytes >= PAGE_BYTES || chunk.length >= PAGE_SIZE;
+      full = bytes >= PAGE_BYTES || chunk.length >= max;
       if (full) break;
     }
     yield chunk;
@@ -154,6 +173,7 @@ export function* windowChunks(
   keysOf: KeysOf,
   name: string,
   o: ReadCategoryOptions,
+  max: number,
   keep: ((m: StoredMessage) => boolean) | null,
 ): Source {
   const cat = name === '' ? null : encodeString(name);
@@ -168,7 +188,7 @@ export function* windowChunks(
       const chunk: StoredMessage[] = [];
       let bytes = 0;
       const chunkKeys = keysOf();
-      for (; i < batch.length && chunk.length < PAGE_SIZE && bytes < PAGE_BYTES; i++) {
+      for (; i < batch.length && chunk.length < max && bytes < PAGE_BYTES; i++) {
         const m = messageAt(db, chunkKeys, batch[i] as number);
         if (m === null || (keep !== null && !keep(m))) continue;
         chunk.push(m);

@@ -20,6 +20,7 @@ import {
 import type { AppendOutcome } from '../group-writer.js';
 import { MAX_POSITION, type NamespaceRef, type NewMessage, type StoredMessage } from '../store.js';
 import { category } from '../stream-name.js';
+import { asBinary } from 'lmdb';
 import { encodeString, isHashedName, SpaceKeys } from './keys.js';
 import { liveEntry, readStats, type Db, type SpaceStats } from './namespace.js';
 
@@ -32,10 +33,11 @@ export type VersionRecord = [version: number, gpos: number, newest: number, name
 /** Category counters (keys.ts `G`): streams, messages, and the name when the key is hashed. */
 export type CategoryStats = [streams: number, messages: number, name?: string];
 
-/** Stores one message's keys and updates its stream's, category's and namespace's counters. */
-export function putMessage(db: Db, keys: SpaceKeys, stats: SpaceStats, m: StoredMessage): void {
-  const stream = encodeString(m.streamName);
-  const cat = encodeString(category(m.streamName));
+/** The value of the index keys that carry none: msgpack `0`, pre-encoded (no encoder call per put). */
+export const ZERO = asBinary(Buffer.from([0]));
+
+/** A message's six keys (message, stream, category, id and the two time indexes), no counters. */
+export function putMessageKeys(db: Db, keys: SpaceKeys, stream: Buffer, cat: Buffer, m: StoredMessage): void {
   db.putSync(keys.message(m.globalPosition), [
     m.id,
     m.streamName,
@@ -46,21 +48,40 @@ export function putMessage(db: Db, keys: SpaceKeys, stats: SpaceStats, m: Stored
     m.time,
   ]);
   db.putSync(keys.stream(stream, m.position), m.globalPosition);
-  db.putSync(keys.category(cat, m.globalPosition), 0);
+  db.putSync(keys.category(cat, m.globalPosition), ZERO);
   db.putSync(keys.id(m.id), m.globalPosition);
-  db.putSync(keys.time(m.time, m.globalPosition), 0);
-  db.putSync(keys.categoryTime(cat, m.time, m.globalPosition), 0);
+  db.putSync(keys.time(m.time, m.globalPosition), ZERO);
+  db.putSync(keys.categoryTime(cat, m.time, m.globalPosition), ZERO);
+}
+
+/** `version` (or a new stream's record, for undefined) advanced by one message. */
+export function advanceVersion(version: VersionRecord | undefined, m: StoredMessage): VersionRecord {
+  return version === undefined
+    ? [m.position, m.globalPosition, m.time]
+    : [
+        Math.max(version[0], m.position),
+        m.position > version[0] ? m.globalPosition : version[1],
+        Math.max(version[2], m.time),
+      ];
+}
+
+/** The namespace counters advanced by one message (`isNewStream`: its stream had none). */
+export function advanceStats(stats: SpaceStats, m: StoredMessage, isNewStream: boolean): void {
+  stats[0] = Math.max(stats[0], m.globalPosition + 1);
+  stats[1]++;
+  if (isNewStream) stats[2]++;
+  stats[3] = stats[3] === null ? m.time : Math.max(stats[3], m.time);
+}
+
+/** Stores one message's keys and updates its stream's, category's and namespace's counters. */
+export function putMessage(db: Db, keys: SpaceKeys, stats: SpaceStats, m: StoredMessage): void {
+  const stream = encodeString(m.streamName);
+  const cat = encodeString(category(m.streamName));
+  putMessageKeys(db, keys, stream, cat, m);
   const versionKey = keys.version(stream);
   const old = db.get(versionKey) as VersionRecord | undefined;
   const isNewStream = old === undefined;
-  const version: VersionRecord =
-    old === undefined
-      ? [m.position, m.globalPosition, m.time]
-      : [
-          Math.max(old[0], m.position),
-          m.position > old[0] ? m.globalPosition : old[1],
-          Math.max(old[2], m.time),
-        ];
+  const version = advanceVersion(old, m);
   if (isHashedName(stream)) version.push(m.streamName);
   db.putSync(versionKey, version);
   const catKey = keys.categoryStats(cat);
@@ -68,10 +89,7 @@ export function putMessage(db: Db, keys: SpaceKeys, stats: SpaceStats, m: Stored
   const updated: CategoryStats = [catStats[0] + (isNewStream ? 1 : 0), catStats[1] + 1];
   if (isHashedName(cat)) updated.push(category(m.streamName));
   db.putSync(catKey, updated);
-  stats[0] = Math.max(stats[0], m.globalPosition + 1);
-  stats[1]++;
-  if (isNewStream) stats[2]++;
-  stats[3] = stats[3] === null ? m.time : Math.max(stats[3], m.time);
+  advanceStats(stats, m, isNewStream);
 }
 
 /** The version record of a stream, or undefined (reads the transaction's own writes). */
