@@ -11,6 +11,11 @@ export interface RssWatch {
   peak(): number | null;
   /** Stops polling (after one last read) and returns the peak in MiB, or null if never read. */
   stop(): number | null;
+  /**
+   * The highest sampled `RssAnon` in MiB (heap and native allocations; not file-backed pages such
+   * as LMDB's memory-mapped data file, which VmHWM counts and the kernel can reclaim), or null.
+   */
+  anonPeak(): number | null;
 }
 
 const POLL_MS = 100;
@@ -20,6 +25,16 @@ export function readPeakRssKib(pid: number): number | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+    return match?.[1] === undefined ? null : Number(match[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Current anonymous resident memory (RssAnon) of `pid` in KiB, or null when the process is gone. */
+function readAnonRssKib(pid: number): number | null {
+  try {
+    const match = /^RssAnon:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match?.[1] === undefined ? null : Number(match[1]);
   } catch {
     return null;
@@ -51,9 +66,12 @@ export function readCpuMs(pid: number): number | null {
 /** Starts polling `pid`. */
 export function watchPeakRss(pid: number): RssWatch {
   let lastKib: number | null = null;
+  let anonKib: number | null = null;
   const poll = (): void => {
     const kib = readPeakRssKib(pid);
     if (kib !== null) lastKib = kib;
+    const anon = readAnonRssKib(pid);
+    if (anon !== null) anonKib = Math.max(anonKib ?? 0, anon);
   };
   poll();
   const timer = setInterval(poll, POLL_MS);
@@ -67,6 +85,9 @@ export function watchPeakRss(pid: number): RssWatch {
       poll();
       clearInterval(timer);
       return lastKib === null ? null : lastKib / 1024;
+    },
+    anonPeak(): number | null {
+      return anonKib === null ? null : anonKib / 1024;
     },
   };
 }
