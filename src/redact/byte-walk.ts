@@ -3,7 +3,7 @@
  * over parsed objects: the same matches, in the same order, as `walk` in redactor.ts, reported as
  * byte ranges so the caller can splice replacements in.
  */
-import { endOfString, endOfValue } from './canonical-json.js';
+import { endOfString, endOfValue } from '../ndjson/canonical-json.js';
 import type { PathStep } from './rule.js';
 
 const COMMA = 0x2c;

@@ -14,7 +14,7 @@ import type { PathStep, RedactRule } from './rule.js';
 import { Pseudonymiser } from './pseudonym.js';
 import { setOwn } from './set-own.js';
 import { hasRareEscape, keyNeedle, typeOfLine } from './line-scan.js';
-import { canonicalRecord, type CanonicalRecord } from './canonical-json.js';
+import { canonicalRecord, F_DATA, F_META, type CanonicalRecord } from '../ndjson/canonical-json.js';
 import { byteSteps, walkBytes, type ByteStep } from './byte-walk.js';
 import { EDIT_FIELDS, planEdits } from './splice-plan.js';
 import { ByteSink } from './byte-sink.js';
@@ -140,7 +140,7 @@ export class Redactor {
     counts.length = 0;
     let hasIndexStep = false;
     for (const c of rules) {
-      const root = c.rule.root === 'data' ? r.dataStart : r.metaStart;
+      const root = r.starts[c.rule.root === 'data' ? F_DATA : F_META]!;
       const n = root === -1 ? 0 : walkBytes(line, root, c.steps, 0, matches);
       counts.push(n);
       if (n > 0 && c.hasIndexStep) hasIndexStep = true;
@@ -190,6 +190,19 @@ export class Redactor {
       this.#count(c, record.type, n);
     }
     return matched;
+  }
+
+  /**
+   * Counts what the rules match in a canonical line (`inspect`, after `scanRecordLine`), changing
+   * nothing: the same counts as `apply(record, 'count')` on the parsed line.
+   */
+  countCanonical(line: Buffer, parts: CanonicalRecord, type: string): void {
+    const matches = this.#matches;
+    for (const c of this.#rulesFor(type)) {
+      const root = parts.starts[c.rule.root === 'data' ? F_DATA : F_META]!;
+      matches.length = 0;
+      this.#count(c, type, root === -1 ? 0 : walkBytes(line, root, c.steps, 0, matches));
+    }
   }
 
   /** Every rule with its match counts, in the order given. */

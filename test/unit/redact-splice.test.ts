@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalRecord } from '../../src/redact/canonical-json.js';
+import { canonicalRecord } from '../../src/ndjson/canonical-json.js';
 import { Redactor, type RedactableRecord } from '../../src/redact/redactor.js';
 import { parseRule } from '../../src/redact/rule.js';
 

@@ -38,21 +38,33 @@ const TRUE = Buffer.from('true');
 const FALSE = Buffer.from('false');
 const NULL = Buffer.from('null');
 
+/** The record's fields, in the order of `CanonicalRecord.starts` and `.ends`. */
+export const RECORD_FIELDS = ['id', 'stream', 'type', 'pos', 'gpos', 'data', 'meta', 'time'] as const;
+export const F_ID = 0;
+export const F_STREAM = 1;
+export const F_TYPE = 2;
+export const F_POS = 3;
+export const F_GPOS = 4;
+export const F_DATA = 5;
+export const F_META = 6;
+export const F_TIME = 7;
+const FIELD_KEYS = RECORD_FIELDS.map((f) => Buffer.from(JSON.stringify(f)));
+
 /** Where a canonical record line's parts are. */
 export interface CanonicalRecord {
   /** Index just past the closing `}` (a `\n` may follow). */
   end: number;
-  /** Start and end of the top-level `data` value, or -1 when absent. */
-  dataStart: number;
-  dataEnd: number;
-  /** Start and end of the top-level `meta` value, or -1 when absent. */
-  metaStart: number;
-  metaEnd: number;
+  /** Start of each top-level field's value (`RECORD_FIELDS` order), -1 when absent. */
+  starts: Int32Array;
+  /** End of each top-level field's value, -1 when absent. */
+  ends: Int32Array;
 }
 
 /** Checks one value; the key offsets of the objects being read sit on a shared stack. */
 class Checker {
   readonly keys: number[] = [];
+  /** The top-level members: key start, value start, value end. */
+  readonly top: number[] = [];
   b: Buffer = Buffer.alloc(0);
 
   /** Index just past the canonical value at `i`, or -1. */
@@ -130,8 +142,10 @@ class Checker {
         if (first >= ZERO && first <= NINE) return -1;
         if (this.keys.length - base >= 2 * MAX_KEYS || this.#isRepeat(base, j, keyEnd)) return -1;
         this.keys.push(j, keyEnd);
+        const keyStart = j;
         j = this.value(keyEnd + 1, depth);
         if (j === -1) return -1;
+        if (depth === 1) this.top.push(keyStart, keyEnd + 1, j);
         if (b[j] === CLOSE_BRACE) return j + 1;
         if (b[j] !== COMMA) return -1;
         j++;
@@ -172,8 +186,6 @@ class Checker {
 const EMPTY = Buffer.alloc(0);
 /** One checker for every line (lines are checked one at a time, synchronously). */
 const checker = new Checker();
-const DATA = Buffer.from('"data"');
-const META = Buffer.from('"meta"');
 
 /** The parts of `line` when it is a canonical JSON object (newline optional), else null. */
 export function canonicalRecord(line: Buffer): CanonicalRecord | null {
@@ -182,32 +194,32 @@ export function canonicalRecord(line: Buffer): CanonicalRecord | null {
   if (line[0] !== OPEN_BRACE || line[end - 1] !== CLOSE_BRACE || !isUtf8(line)) return null;
   checker.b = line;
   checker.keys.length = 0;
+  checker.top.length = 0;
   const isCanonical = checker.object(0, 1) === end;
   checker.b = EMPTY;
   if (!isCanonical) return null;
-  const data = memberValue(line, 0, DATA);
-  const meta = memberValue(line, 0, META);
-  return {
-    end,
-    dataStart: data,
-    dataEnd: data === -1 ? -1 : endOfValue(line, data),
-    metaStart: meta,
-    metaEnd: meta === -1 ? -1 : endOfValue(line, meta),
-  };
+  const starts = new Int32Array(RECORD_FIELDS.length).fill(-1);
+  const ends = new Int32Array(RECORD_FIELDS.length).fill(-1);
+  const top = checker.top;
+  for (let m = 0; m < top.length; m += 3) {
+    const valueStart = top[m + 1]!;
+    const f = fieldOf(line, top[m]!, valueStart);
+    if (f !== -1) {
+      starts[f] = valueStart;
+      ends[f] = top[m + 2]!;
+    }
+  }
+  return { end, starts, ends };
 }
 
-/** Start of the value of member `needle` (a key's JSON with quotes) of the object at `open`, or -1. */
-export function memberValue(b: Buffer, open: number, needle: Buffer): number {
-  if (b[open] !== OPEN_BRACE) return -1;
-  let j = open + 1;
-  if (b[j] === CLOSE_BRACE) return -1;
-  for (;;) {
-    const keyEnd = endOfString(b, j);
-    if (keyEnd - j === needle.length && equalAt(b, j, needle)) return keyEnd + 1;
-    j = endOfValue(b, keyEnd + 1);
-    if (b[j] !== COMMA) return -1;
-    j++;
+/** The `RECORD_FIELDS` index of the key that ends at `valueStart - 1`, or -1. */
+function fieldOf(b: Buffer, keyStart: number, valueStart: number): number {
+  const n = valueStart - 1 - keyStart;
+  for (let f = 0; f < FIELD_KEYS.length; f++) {
+    const key = FIELD_KEYS[f]!;
+    if (key.length === n && equalAt(b, keyStart, key)) return f;
   }
+  return -1;
 }
 
 function equalAt(b: Buffer, at: number, needle: Buffer): boolean {
