@@ -187,7 +187,17 @@ const EMPTY = Buffer.alloc(0);
 /** One checker for every line (lines are checked one at a time, synchronously). */
 const checker = new Checker();
 
-/** The parts of `line` when it is a canonical JSON object (newline optional), else null. */
+/** The one result object, refilled by every call (a line is read a few million times a run). */
+const SHARED_PARTS: CanonicalRecord = {
+  end: 0,
+  starts: new Int32Array(RECORD_FIELDS.length),
+  ends: new Int32Array(RECORD_FIELDS.length),
+};
+
+/**
+ * The parts of `line` when it is a canonical JSON object (newline optional), else null. The
+ * result is the same object every call: use it before reading the next line.
+ */
 export function canonicalRecord(line: Buffer): CanonicalRecord | null {
   const last = line.length - 1;
   const end = line[last] === LF ? last : line.length;
@@ -198,8 +208,11 @@ export function canonicalRecord(line: Buffer): CanonicalRecord | null {
   const isCanonical = checker.object(0, 1) === end;
   checker.b = EMPTY;
   if (!isCanonical) return null;
-  const starts = new Int32Array(RECORD_FIELDS.length).fill(-1);
-  const ends = new Int32Array(RECORD_FIELDS.length).fill(-1);
+  const parts = SHARED_PARTS;
+  const { starts, ends } = parts;
+  starts.fill(-1);
+  ends.fill(-1);
+  parts.end = end;
   const top = checker.top;
   for (let m = 0; m < top.length; m += 3) {
     const valueStart = top[m + 1]!;
@@ -209,7 +222,7 @@ export function canonicalRecord(line: Buffer): CanonicalRecord | null {
       ends[f] = top[m + 2]!;
     }
   }
-  return { end, starts, ends };
+  return parts;
 }
 
 /** The `RECORD_FIELDS` index of the key that ends at `valueStart - 1`, or -1. */

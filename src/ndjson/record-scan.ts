@@ -28,7 +28,7 @@ const OPEN_BRACE = 0x7b;
 
 /** A valid record's fields but `data` and `meta`, whose places in the line are given instead. */
 export interface ScannedRecord extends Omit<ValidRecord, 'data' | 'meta'> {
-  /** Where the line's parts are (for counting redaction matches on its bytes). */
+  /** Where the line's parts are (for counting redaction matches on its bytes); valid until the next scan. */
   parts: CanonicalRecord;
 }
 

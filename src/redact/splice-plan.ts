@@ -15,9 +15,14 @@ export const MATCH_FIELDS = 4;
 /** Fields of one edit in the flat list `planEdits` returns: start, end, match (-1: cut). */
 export const EDIT_FIELDS = 3;
 
+/** Reused by every call (one line at a time). */
+const ORDER: number[] = [];
+const EDITS: number[] = [];
+
 /**
  * Edits for `matches` (flat: start, end, element, container per match), sorted by start, or null.
- * Pseudonymising replaces `[start, end)` with match `m`'s new value; dropping cuts.
+ * Pseudonymising replaces `[start, end)` with match `m`'s new value; dropping cuts. The result
+ * is reused by the next call.
  */
 export function planEdits(
   b: Buffer,
@@ -27,7 +32,8 @@ export function planEdits(
 ): number[] | null {
   const count = matches.length / MATCH_FIELDS;
   const from = drop ? 2 : 0;
-  const order: number[] = [];
+  const order = ORDER;
+  order.length = 0;
   for (let m = 0; m < count; m++) {
     // Insertion sort by start: a line has a handful of matches.
     let k = order.length;
@@ -43,7 +49,8 @@ export function planEdits(
       if (matches[next + from]! < matches[prev + 1]!) return null;
     }
   }
-  const edits: number[] = [];
+  const edits = EDITS;
+  edits.length = 0;
   if (!drop) {
     for (const m of order) edits.push(matches[m * MATCH_FIELDS]!, matches[m * MATCH_FIELDS + 1]!, m);
     return edits;
