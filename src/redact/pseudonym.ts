@@ -97,8 +97,16 @@ export class Pseudonymiser {
   stringJson(bytes: Buffer, start: number, end: number): string {
     const cached = this.#json.get(bytes, start, end);
     if (cached !== undefined) return cached;
-    const value = bytes.toString('utf8', start, end);
-    const json = JSON.stringify(shapeString(value, this.#hmac.digest(TAG_STRING, bytes, start, end)));
+    const h = this.#hmac.digest(TAG_STRING, bytes, start, end);
+    // The common shapes straight from ASCII bytes; every pseudonym is plain ASCII that JSON
+    // writes unescaped, so quoting it is its JSON.
+    const shape = asciiShape(bytes, start, end);
+    const json =
+      shape === SHAPE_OTHER
+        ? `"r_${hex8(h)}"`
+        : shape === SHAPE_EMAIL
+          ? `"u_${hex8(h)}@redacted.invalid"`
+          : JSON.stringify(shapeString(bytes.toString('utf8', start, end), h));
     this.#json.set(bytes, start, end, json);
     return json;
   }
@@ -113,6 +121,54 @@ export class Pseudonymiser {
 export function createPseudonymiser(key: Buffer): Pseudonymise {
   const p = new Pseudonymiser(key);
   return (value) => p.value(value);
+}
+
+const SHAPE_OTHER = 0;
+const SHAPE_EMAIL = 1;
+/** Any other shape, or a value that is not ASCII: decided by `shapeString`. */
+const SHAPE_ASK = 2;
+
+/**
+ * The shape `shapeString` would pick, from ASCII bytes alone: an e-mail (one `@`, not first or
+ * last, no whitespace), `SHAPE_ASK` for what may be a UUID or digits (only hex digits, `-` and
+ * digit separators) or any non-ASCII byte, else `SHAPE_OTHER`.
+ */
+function asciiShape(b: Buffer, start: number, end: number): number {
+  let at = -1;
+  let isPlain = true;
+  let mayBeNumberish = true;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return SHAPE_ASK;
+    if (c === 0x40) {
+      if (at !== -1) isPlain = false;
+      at = i;
+    } else if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) isPlain = false;
+    if (!NUMBERISH[c]) mayBeNumberish = false;
+  }
+  if (mayBeNumberish) return SHAPE_ASK;
+  if (isPlain && at > start && at < end - 1) return SHAPE_EMAIL;
+  return SHAPE_OTHER;
+}
+
+/** Bytes a UUID or a digits shape can hold: hex digits and ` ()+./-`. */
+const NUMBERISH = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF ()+./-') NUMBERISH[c.charCodeAt(0)] = 1;
+
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The first 8 bytes of `h` in lowercase hex. */
+function hex8(h: Buffer): string {
+  return (
+    HEX_PAIRS[h[0]!]! +
+    HEX_PAIRS[h[1]!]! +
+    HEX_PAIRS[h[2]!]! +
+    HEX_PAIRS[h[3]!]! +
+    HEX_PAIRS[h[4]!]! +
+    HEX_PAIRS[h[5]!]! +
+    HEX_PAIRS[h[6]!]! +
+    HEX_PAIRS[h[7]!]!
+  );
 }
 
 function shapeString(value: string, h: Buffer): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalRecord } from '../../src/ndjson/canonical-json.js';
+import { createPseudonymiser, Pseudonymiser } from '../../src/redact/pseudonym.js';
 import { Redactor, type RedactableRecord } from '../../src/redact/redactor.js';
 import { parseRule } from '../../src/redact/rule.js';
 
@@ -108,6 +109,41 @@ describe('byte-level redaction (splicing into the line)', () => {
     const bad = Buffer.from(`${HEAD},"data":{"email":"a@b.c","e":"\xff"},"meta":null${TAIL}\n`, 'latin1');
     expect(canonicalRecord(bad)).toBeNull();
     expectSameAsParsing(['data.email'], bad);
+  });
+
+  it('gives a string read from bytes the same pseudonym as the parsed string', () => {
+    const values = [
+      'ada@example.com',
+      'a@b',
+      'a@b@c',
+      '@x',
+      'x@',
+      'a b@c',
+      'a\tb@c',
+      'ünï@x.y',
+      'plain text',
+      'x',
+      '0b6c8e2a-1d4e-4f3a-9b2c-7d8e9f0a1b2c',
+      '0B6C8E2A-1D4E-4F3A-9B2C-7D8E9F0A1B2C',
+      'deadbeef',
+      '4111 1111 1111 1111',
+      '+44 (0)20 7946-0958',
+      '12345',
+      '123456',
+      '1.2.3.4.5.6',
+      'ab-12',
+      '1'.repeat(70),
+      'é'.repeat(40),
+      '😀',
+    ];
+    const fromBytes = new Pseudonymiser(KEY);
+    const parsed = createPseudonymiser(KEY);
+    for (const v of values) {
+      const bytes = Buffer.from(`[${v}]`);
+      const want = JSON.stringify(parsed(v));
+      expect(fromBytes.stringJson(bytes, 1, bytes.length - 1)).toBe(want);
+      expect(fromBytes.stringJson(bytes, 1, bytes.length - 1)).toBe(want);
+    }
   });
 
   it('redacts a chunk of many lines the same as line by line', () => {
