@@ -9,8 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEventoError } from '../errors.js';
-import { LineReadError, splitLines } from '../ndjson/read.js';
-import { validateRecordLine } from '../ndjson/record.js';
+import { LineReadError, splitLineBytes } from '../ndjson/read.js';
+import { validateRecordLine, type ValidRecord } from '../ndjson/record.js';
+import { scanRecordLine, type ScannedRecord } from '../ndjson/record-scan.js';
 import type { Redactor, RuleReport } from '../redact/redactor.js';
 import { category } from '../store/stream-name.js';
 import { formatTime } from '../store/time.js';
@@ -83,8 +84,8 @@ export async function inspectFile(o: InspectOptions): Promise<InspectResult> {
     const keys = new KeyChecks({ partitions: o.partitions, budgetBytes: o.spillBudgetBytes, tempDir });
     const t = new Tally();
     try {
-      for await (const lines of splitLines(o.source, o.maxLineBytes)) {
-        for (const { number, text } of lines) inspectLine(text, number, t, keys, problems, o.redactor);
+      for await (const lines of splitLineBytes(o.source, o.maxLineBytes)) {
+        for (const { number, bytes } of lines) inspectLine(bytes, number, t, keys, problems, o.redactor);
       }
     } catch (err) {
       if (!(err instanceof LineReadError)) throw err;
@@ -112,8 +113,12 @@ export async function inspectFile(o: InspectOptions): Promise<InspectResult> {
   }
 }
 
+/**
+ * Checks one line: the byte-level reading (record-scan.ts) when it accepts the line, else the
+ * shared validation, which decides and words any problem.
+ */
 function inspectLine(
-  text: string,
+  bytes: Buffer,
   line: number,
   t: Tally,
   keys: KeyChecks,
@@ -121,6 +126,13 @@ function inspectLine(
   redactor: Redactor | undefined,
 ): void {
   t.lines = line;
+  const scanned = bytes[0] === 0x7b ? scanRecordLine(bytes) : null;
+  if (scanned !== null) {
+    tally(scanned, line, t, keys, problems);
+    redactor?.countCanonical(bytes, scanned.parts, scanned.type);
+    return;
+  }
+  const text = bytes.toString('utf8');
   if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
   let r;
   try {
@@ -130,6 +142,18 @@ function inspectLine(
     problems.add(line, `${err.code}: ${err.message}`);
     return;
   }
+  tally(r, line, t, keys, problems);
+  redactor?.apply(r, 'count');
+}
+
+/** Counts a valid record and feeds the order and duplicate checks. */
+function tally(
+  r: ValidRecord | ScannedRecord,
+  line: number,
+  t: Tally,
+  keys: KeyChecks,
+  problems: Problems,
+): void {
   t.events++;
   if (r.gpos <= t.prevGpos) {
     problems.add(line, `gpos ${r.gpos} is not greater than gpos ${t.prevGpos} at line ${t.prevGposLine}`);
@@ -144,5 +168,4 @@ function inspectLine(
   count(t.types, r.type);
   keys.addId(r.id, line);
   keys.addStreamPosition(r.stream, r.pos, line);
-  redactor?.apply(r, 'count');
 }

@@ -10,6 +10,7 @@
  *   id partition:     16 bytes UUID | f64 line
  *   stream partition: u32 n | n bytes UTF-8 stream name | f64 pos | f64 line
  */
+import { ByteKeyTable } from './byte-key-table.js';
 import { partitionOf, Partitions } from './partitions.js';
 import type { Problems } from './problems.js';
 
@@ -56,51 +57,73 @@ export class KeyChecks {
 
   /** Runs both checks, partition by partition; returns the number of distinct streams. */
   finish(problems: Problems): { streams: number } {
-    for (let p = 0; p < this.#ids.count; p++) checkIds(this.#ids.read(p), problems);
+    const scratch = new Scratch();
+    for (let p = 0; p < this.#ids.count; p++) checkIds(this.#ids.read(p), problems, scratch);
     let streams = 0;
-    for (let p = 0; p < this.#streams.count; p++) streams += checkStreams(this.#streams.read(p), problems);
+    for (let p = 0; p < this.#streams.count; p++) {
+      streams += checkStreams(this.#streams.read(p), problems, scratch);
+    }
     return { streams };
   }
 }
 
-function checkIds(entries: Buffer, problems: Problems): void {
-  const seen = new Map<string, number>();
-  for (let at = 0; at < entries.length; at += ID_ENTRY) {
-    const key = entries.toString('latin1', at, at + 16);
-    const line = entries.readDoubleLE(at + 16);
-    const first = seen.get(key);
-    if (first === undefined) seen.set(key, line);
-    else problems.add(line, `duplicate id ${formatUuid(entries, at)} (first at line ${first})`);
+/** Arrays reused from one partition to the next (see byte-key-table.ts). */
+class Scratch {
+  readonly keys = new ByteKeyTable();
+  #a = new Float64Array(0);
+  #b = new Float64Array(0);
+
+  /** Two arrays of at least `n` numbers (old contents). */
+  numbers(n: number): [Float64Array, Float64Array] {
+    if (this.#a.length < n) {
+      this.#a = new Float64Array(n);
+      this.#b = new Float64Array(n);
+    }
+    return [this.#a, this.#b];
   }
 }
 
-function checkStreams(entries: Buffer, problems: Problems): number {
-  const index = new Map<string, number>();
-  const lastPos: number[] = [];
-  const lastLine: number[] = [];
+function checkIds(entries: Buffer, problems: Problems, scratch: Scratch): void {
+  const count = entries.length / ID_ENTRY;
+  const ids = scratch.keys;
+  ids.reset(entries, count);
+  const [firstLine] = scratch.numbers(count);
+  for (let at = 0; at < entries.length; at += ID_ENTRY) {
+    const line = entries.readDoubleLE(at + 16);
+    const k = ids.find(at, 16);
+    if (ids.isNew) firstLine[k] = line;
+    else problems.add(line, `duplicate id ${formatUuid(entries, at)} (first at line ${firstLine[k]})`);
+  }
+}
+
+function checkStreams(entries: Buffer, problems: Problems, scratch: Scratch): number {
+  // An entry is at least 20 bytes, so there are at most that many streams.
+  const capacity = Math.floor(entries.length / 20);
+  const streams = scratch.keys;
+  streams.reset(entries, capacity);
+  const [lastPos, lastLine] = scratch.numbers(capacity);
   for (let at = 0; at < entries.length;) {
     const n = entries.readUInt32LE(at);
-    const stream = entries.toString('utf8', at + 4, at + 4 + n);
     const pos = entries.readDoubleLE(at + 4 + n);
     const line = entries.readDoubleLE(at + 12 + n);
+    const i = streams.find(at + 4, n);
+    const nameAt = at + 4;
     at += 20 + n;
-    const i = index.get(stream);
-    if (i === undefined) {
-      index.set(stream, lastPos.length);
-      lastPos.push(pos);
-      lastLine.push(line);
+    if (streams.isNew) {
+      lastPos[i] = pos;
+      lastLine[i] = line;
       continue;
     }
     const prev = lastPos[i]!;
     if (pos === prev) {
       problems.add(
         line,
-        `duplicate (stream, position) ${JSON.stringify(stream)} ${pos} (first at line ${lastLine[i]})`,
+        `duplicate (stream, position) ${nameOf(entries, nameAt, n)} ${pos} (first at line ${lastLine[i]})`,
       );
     } else if (pos < prev) {
       problems.add(
         line,
-        `stream ${JSON.stringify(stream)} position ${pos} comes after position ${prev} (line ${lastLine[i]}): ` +
+        `stream ${nameOf(entries, nameAt, n)} position ${pos} comes after position ${prev} (line ${lastLine[i]}): ` +
           'positions must increase with global position',
       );
     }
@@ -110,7 +133,11 @@ function checkStreams(entries: Buffer, problems: Problems): number {
       lastLine[i] = line;
     }
   }
-  return lastPos.length;
+  return streams.count;
+}
+
+function nameOf(entries: Buffer, at: number, n: number): string {
+  return JSON.stringify(entries.toString('utf8', at, at + n));
 }
 
 const HEX = new Int8Array(128).fill(-1);

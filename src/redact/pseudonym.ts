@@ -19,10 +19,15 @@
  * The tag (`s` string, `n` number) keeps the string "42" and the number 42 apart. 64 bits of hash
  * in the hex forms make an accidental collision negligible; digit shapes keep only as many digits
  * as the value had, so two different short values can collide (documented in docs/CLI.md).
- * A two-generation cache (≤ 2 × 50,000 values) skips the HMAC for values seen recently, which
- * repeated customer ids, e-mails and user ids are.
+ * HMACs are computed by `HmacSha256` (plain JS, key pads precomputed), and caches skip them for
+ * values seen recently, which repeated customer ids, e-mails and user ids are: a two-generation
+ * map (≤ 2 × 50,000 values) for parsed values, a fixed direct-mapped one (byte-cache.ts) for
+ * strings read from a line's bytes. `stringJson` serves the byte-level redaction path (line-splice.ts): it takes
+ * a string's UTF-8 bytes straight from the line and returns the pseudonym's JSON text.
  */
 import { createHmac } from 'node:crypto';
+import { ByteCache } from './byte-cache.js';
+import { HmacSha256 } from './hmac-sha256.js';
 import { setOwn } from './set-own.js';
 import { isUuid } from '../store/validate.js';
 
@@ -33,34 +38,137 @@ const EMAIL = /^[^@\s]+@[^@\s]+$/;
 const DIGITS_SHAPE = /^[0-9 ()+./-]+$/;
 const MIN_SHAPED_DIGITS = 6;
 const CACHE_GENERATION = 50_000;
+const TAG_STRING = 0x73; // 's'
+const TAG_NUMBER = 0x6e; // 'n'
 
-/** A pseudonymiser keyed with `key` (≥ 16 bytes, checked by the caller). */
-export function createPseudonymiser(key: Buffer): Pseudonymise {
-  const mac = (text: string): Buffer => createHmac('sha256', key).update(text).digest();
-  let recent = new Map<string, unknown>();
-  let older = new Map<string, unknown>();
-  const cached = (tagged: string, make: (h: Buffer) => unknown): unknown => {
-    let out = recent.get(tagged);
-    if (out !== undefined || recent.has(tagged)) return out;
-    out = older.has(tagged) ? older.get(tagged) : make(mac(tagged));
-    if (recent.size >= CACHE_GENERATION) {
-      older = recent;
-      recent = new Map();
+/** A map that forgets the older half of its entries once the newer half holds `generation`. */
+class RecentCache<V> {
+  #recent = new Map<string, V>();
+  #older = new Map<string, V>();
+
+  constructor(private readonly generation: number) {}
+
+  get(key: string, make: () => V): V {
+    let out = this.#recent.get(key);
+    if (out !== undefined) return out;
+    out = this.#older.get(key) ?? make();
+    if (this.#recent.size >= this.generation) {
+      this.#older = this.#recent;
+      this.#recent = new Map();
     }
-    recent.set(tagged, out);
+    this.#recent.set(key, out);
     return out;
-  };
-  const leaf = (value: unknown): unknown => {
+  }
+}
+
+/** Pseudonyms under one key (≥ 16 bytes, checked by the caller). */
+export class Pseudonymiser {
+  readonly #hmac: HmacSha256;
+  /** Tagged value (`s…`, `n…`) → pseudonym. */
+  readonly #values = new RecentCache<string | number>(CACHE_GENERATION);
+  /** A string's UTF-8 bytes → its pseudonym's JSON text. */
+  readonly #json = new ByteCache();
+
+  constructor(key: Buffer) {
+    this.#hmac = new HmacSha256(key);
+  }
+
+  /** The pseudonym of any JSON value (see the table above). */
+  value(value: unknown): unknown {
     if (typeof value === 'string')
-      return value === '' ? '' : cached(`s${value}`, (h) => shapeString(value, h));
-    if (typeof value === 'number') return cached(`n${value}`, (h) => h.readUIntBE(0, 6));
+      return value === '' ? '' : this.#values.get(`s${value}`, () => this.#ofString(value));
+    if (typeof value === 'number') {
+      return this.#values.get(`n${value}`, () => {
+        const text = Buffer.from(String(value));
+        return this.#hmac.digest(TAG_NUMBER, text, 0, text.length).readUIntBE(0, 6);
+      });
+    }
     if (typeof value === 'boolean' || value === null || value === undefined) return null;
-    if (Array.isArray(value)) return value.map(leaf);
+    if (Array.isArray(value)) return value.map((v: unknown) => this.value(v));
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) setOwn(out, k, leaf(v));
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, this.value(v));
     return out;
-  };
-  return leaf;
+  }
+
+  /**
+   * The JSON text of the pseudonym of the non-empty string whose UTF-8 bytes (no JSON escapes)
+   * are `bytes[start..end)`.
+   */
+  stringJson(bytes: Buffer, start: number, end: number): string {
+    const cached = this.#json.get(bytes, start, end);
+    if (cached !== undefined) return cached;
+    const h = this.#hmac.digest(TAG_STRING, bytes, start, end);
+    // The common shapes straight from ASCII bytes; every pseudonym is plain ASCII that JSON
+    // writes unescaped, so quoting it is its JSON.
+    const shape = asciiShape(bytes, start, end);
+    const json =
+      shape === SHAPE_OTHER
+        ? `"r_${hex8(h)}"`
+        : shape === SHAPE_EMAIL
+          ? `"u_${hex8(h)}@redacted.invalid"`
+          : JSON.stringify(shapeString(bytes.toString('utf8', start, end), h));
+    this.#json.set(bytes, start, end, json);
+    return json;
+  }
+
+  #ofString(value: string): string {
+    const bytes = Buffer.from(value, 'utf8');
+    return shapeString(value, this.#hmac.digest(TAG_STRING, bytes, 0, bytes.length));
+  }
+}
+
+/** A pseudonymiser keyed with `key` (≥ 16 bytes, checked by the caller), as a function. */
+export function createPseudonymiser(key: Buffer): Pseudonymise {
+  const p = new Pseudonymiser(key);
+  return (value) => p.value(value);
+}
+
+const SHAPE_OTHER = 0;
+const SHAPE_EMAIL = 1;
+/** Any other shape, or a value that is not ASCII: decided by `shapeString`. */
+const SHAPE_ASK = 2;
+
+/**
+ * The shape `shapeString` would pick, from ASCII bytes alone: an e-mail (one `@`, not first or
+ * last, no whitespace), `SHAPE_ASK` for what may be a UUID or digits (only hex digits, `-` and
+ * digit separators) or any non-ASCII byte, else `SHAPE_OTHER`.
+ */
+function asciiShape(b: Buffer, start: number, end: number): number {
+  let at = -1;
+  let isPlain = true;
+  let mayBeNumberish = true;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return SHAPE_ASK;
+    if (c === 0x40) {
+      if (at !== -1) isPlain = false;
+      at = i;
+    } else if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) isPlain = false;
+    if (!NUMBERISH[c]) mayBeNumberish = false;
+  }
+  if (mayBeNumberish) return SHAPE_ASK;
+  if (isPlain && at > start && at < end - 1) return SHAPE_EMAIL;
+  return SHAPE_OTHER;
+}
+
+/** Bytes a UUID or a digits shape can hold: hex digits and ` ()+./-`. */
+const NUMBERISH = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF ()+./-') NUMBERISH[c.charCodeAt(0)] = 1;
+
+const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The first 8 bytes of `h` in lowercase hex. */
+function hex8(h: Buffer): string {
+  return (
+    HEX_PAIRS[h[0]!]! +
+    HEX_PAIRS[h[1]!]! +
+    HEX_PAIRS[h[2]!]! +
+    HEX_PAIRS[h[3]!]! +
+    HEX_PAIRS[h[4]!]! +
+    HEX_PAIRS[h[5]!]! +
+    HEX_PAIRS[h[6]!]! +
+    HEX_PAIRS[h[7]!]!
+  );
 }
 
 function shapeString(value: string, h: Buffer): string {

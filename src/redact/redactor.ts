@@ -4,12 +4,20 @@
  *
  * A line is parsed only when it can match: its type must have a rule (`typeOfLine`, no parse), and
  * one of those rules' keys must occur in its bytes (`mayHoldKey`). A line no rule matched is
- * passed through byte for byte; a matched one is parsed once, changed and serialised once.
+ * passed through byte for byte. A matched line that is exactly what JSON.stringify writes
+ * (canonical-json.ts; every line an eventodb server exports is) has the matched values replaced
+ * in place, the rest of its bytes copied: the same bytes as parsing, changing and serialising it
+ * (splice-plan.ts says when that could differ, and then it is done that way). Any other matched
+ * line is parsed once, changed and serialised once.
  */
 import type { PathStep, RedactRule } from './rule.js';
-import { createPseudonymiser, type Pseudonymise } from './pseudonym.js';
+import { Pseudonymiser } from './pseudonym.js';
 import { setOwn } from './set-own.js';
 import { hasRareEscape, keyNeedle, typeOfLine } from './line-scan.js';
+import { canonicalRecord, F_DATA, F_META, type CanonicalRecord } from '../ndjson/canonical-json.js';
+import { byteSteps, walkBytes, type ByteStep } from './byte-walk.js';
+import { EDIT_FIELDS, planEdits } from './splice-plan.js';
+import { ByteSink } from './byte-sink.js';
 
 /** What the engine does with a matched value. */
 export type RedactAction = 'pseudonymise' | 'drop' | 'count';
@@ -40,6 +48,9 @@ interface CompiledRule {
   rule: RedactRule;
   /** Bytes of the last key step, null when the path has none (then it can match nothing). */
   needle: Buffer | null;
+  /** The path for the byte-level walk. */
+  steps: ByteStep[];
+  hasIndexStep: boolean;
   matches: number;
   byType: Map<string, number>;
 }
@@ -48,9 +59,12 @@ type Visit = (parent: Record<string, unknown> | unknown[], at: string | number) 
 
 export class Redactor {
   readonly #compiled: CompiledRule[];
-  readonly #pseudonymise: Pseudonymise;
+  readonly #pseudonymiser: Pseudonymiser;
   readonly #drop: boolean;
   readonly #byType = new Map<string, CompiledRule[]>();
+  /** Reused per line: matches (MATCH_FIELDS each) and their counts per rule. */
+  readonly #matches: number[] = [];
+  readonly #counts: number[] = [];
 
   constructor(options: RedactorOptions) {
     this.#compiled = options.rules.map((rule) => {
@@ -58,38 +72,108 @@ export class Redactor {
       return {
         rule,
         needle: lastKey === undefined ? null : keyNeedle(lastKey.key),
+        steps: byteSteps(rule.path),
+        hasIndexStep: rule.path.some((s) => s.kind === 'index'),
         matches: 0,
         byType: new Map(),
       };
     });
-    this.#pseudonymise = createPseudonymiser(options.key);
+    this.#pseudonymiser = new Pseudonymiser(options.key);
     this.#drop = options.drop;
   }
 
   /** Redacts one NDJSON record line (newline optional; the result ends with one). */
   redactLine(line: Buffer): Buffer {
-    const type = typeOfLine(line);
-    if (type !== null) {
-      const rules = this.#rulesFor(type);
-      if (rules.length === 0 || !this.#mayMatch(line, rules)) return line;
-    }
-    const record = JSON.parse(line.toString('utf8')) as RedactableRecord | null;
-    if (typeof record !== 'object' || record === null) return line;
-    const changed = this.apply(record, this.#drop ? 'drop' : 'pseudonymise');
-    if (!changed) return line;
-    return Buffer.from(`${JSON.stringify(record)}\n`);
+    const sink = new ByteSink(line.length + 64);
+    return this.#redactInto(line, sink) ? sink.take() : line;
   }
 
   /** Redacts a chunk of whole NDJSON lines. */
   redactLines(chunk: Buffer): Buffer {
-    const out: Buffer[] = [];
+    const sink = new ByteSink(chunk.length + (chunk.length >>> 3) + 256);
     let start = 0;
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      out.push(this.redactLine(chunk.subarray(start, nl + 1)));
-      start = nl + 1;
+    let isChanged = false;
+    for (let nl = chunk.indexOf(10); start < chunk.length; nl = chunk.indexOf(10, start)) {
+      const end = nl === -1 ? chunk.length : nl + 1;
+      const line = chunk.subarray(start, end);
+      if (this.#redactInto(line, sink)) isChanged = true;
+      else sink.copy(line, 0, line.length);
+      start = end;
     }
-    if (start < chunk.length) out.push(this.redactLine(chunk.subarray(start)));
-    return out.length === 1 ? out[0]! : Buffer.concat(out);
+    return isChanged ? sink.take() : chunk;
+  }
+
+  /** Writes the redacted line to `sink` and returns true, or returns false (nothing written) when it is unchanged. */
+  #redactInto(line: Buffer, sink: ByteSink): boolean {
+    const type = typeOfLine(line);
+    if (type !== null) {
+      const rules = this.#rulesFor(type);
+      if (rules.length === 0 || !this.#mayMatch(line, rules)) return false;
+      const record = canonicalRecord(line);
+      if (record !== null) {
+        const spliced = this.#splice(line, record, type, rules, sink);
+        if (spliced !== null) return spliced;
+      }
+    }
+    const record = JSON.parse(line.toString('utf8')) as RedactableRecord | null;
+    if (typeof record !== 'object' || record === null) return false;
+    const changed = this.apply(record, this.#drop ? 'drop' : 'pseudonymise');
+    if (!changed) return false;
+    sink.write(`${JSON.stringify(record)}\n`);
+    return true;
+  }
+
+  /**
+   * Redacts a canonical line by replacing bytes: true when it wrote the changed line, false when
+   * no rule matched, null when the parsing path must decide (nothing counted or written then).
+   */
+  #splice(
+    line: Buffer,
+    r: CanonicalRecord,
+    type: string,
+    rules: CompiledRule[],
+    sink: ByteSink,
+  ): boolean | null {
+    const matches = this.#matches;
+    const counts = this.#counts;
+    matches.length = 0;
+    counts.length = 0;
+    let hasIndexStep = false;
+    for (const c of rules) {
+      const root = r.starts[c.rule.root === 'data' ? F_DATA : F_META]!;
+      const n = root === -1 ? 0 : walkBytes(line, root, c.steps, 0, matches);
+      counts.push(n);
+      if (n > 0 && c.hasIndexStep) hasIndexStep = true;
+    }
+    if (matches.length === 0) return false;
+    const edits = planEdits(line, matches, this.#drop, hasIndexStep);
+    if (edits === null) return null;
+    for (let k = 0; k < rules.length; k++) this.#count(rules[k]!, type, counts[k]!);
+    let at = 0;
+    for (let e = 0; e < edits.length; e += EDIT_FIELDS) {
+      const start = edits[e]!;
+      sink.copy(line, at, start);
+      const m = edits[e + 2]!;
+      if (m !== -1) sink.write(this.#pseudonymJson(line, start, edits[e + 1]!));
+      at = edits[e + 1]!;
+    }
+    sink.copy(line, at, r.end);
+    sink.write('\n');
+    return true;
+  }
+
+  /** The JSON of the pseudonym of the value at `[start, end)` of a canonical line. */
+  #pseudonymJson(line: Buffer, start: number, end: number): string {
+    if (line[start] === 0x22 && end - start > 2 && !hasBackslash(line, start, end)) {
+      return this.#pseudonymiser.stringJson(line, start + 1, end - 1);
+    }
+    return JSON.stringify(this.#pseudonymiser.value(JSON.parse(line.toString('utf8', start, end))));
+  }
+
+  #count(c: CompiledRule, type: string, n: number): void {
+    if (n === 0) return;
+    c.matches += n;
+    c.byType.set(type, (c.byType.get(type) ?? 0) + n);
   }
 
   /**
@@ -102,13 +186,23 @@ export class Redactor {
     for (const c of this.#rulesFor(record.type)) {
       const root = c.rule.root === 'data' ? record.data : record.meta;
       const n = walk(root, c.rule.path, 0, this.#visitor(action));
-      if (n > 0) {
-        matched = true;
-        c.matches += n;
-        c.byType.set(record.type, (c.byType.get(record.type) ?? 0) + n);
-      }
+      if (n > 0) matched = true;
+      this.#count(c, record.type, n);
     }
     return matched;
+  }
+
+  /**
+   * Counts what the rules match in a canonical line (`inspect`, after `scanRecordLine`), changing
+   * nothing: the same counts as `apply(record, 'count')` on the parsed line.
+   */
+  countCanonical(line: Buffer, parts: CanonicalRecord, type: string): void {
+    const matches = this.#matches;
+    for (const c of this.#rulesFor(type)) {
+      const root = parts.starts[c.rule.root === 'data' ? F_DATA : F_META]!;
+      matches.length = 0;
+      this.#count(c, type, root === -1 ? 0 : walkBytes(line, root, c.steps, 0, matches));
+    }
   }
 
   /** Every rule with its match counts, in the order given. */
@@ -148,9 +242,14 @@ export class Redactor {
       };
     }
     return (parent, at) => {
-      setOwn(parent, at, this.#pseudonymise((parent as Record<string | number, unknown>)[at]));
+      setOwn(parent, at, this.#pseudonymiser.value((parent as Record<string | number, unknown>)[at]));
     };
   }
+}
+
+function hasBackslash(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i] === 0x5c) return true;
+  return false;
 }
 
 /** Marks array elements to remove once the walk over that array is done. */
