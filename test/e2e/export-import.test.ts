@@ -6,39 +6,22 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliPipe } from './cli.js';
-import { makeTempDir, rpc, startServer, type StartedServer, storageArgs } from './helpers.js';
+import { rpc, type StartedServer, useFileServer } from './helpers.js';
 import { fromNdjson, generateRecords, makeRecord, toNdjson } from './records.js';
 
+const shared = useFileServer('ns');
 let server: StartedServer;
 let dir: string;
-let removeDir: () => Promise<void>;
-let nsCount = 0;
 
-beforeAll(async () => {
-  ({ dir, remove: removeDir } = await makeTempDir());
-  server = await startServer([
-    'serve',
-    '--data-dir',
-    join(dir, 'data'),
-    ...(await storageArgs(join(dir, 'data'))),
-    '--log-level',
-    'warn',
-  ]);
-});
-
-afterAll(async () => {
-  await server.stop();
-  await removeDir();
+beforeAll(() => {
+  server = shared.server;
+  dir = shared.dir;
 });
 
 /** A fresh namespace on the server; its token. */
-async function namespace(): Promise<string> {
-  const { status, body } = await rpc(server.url, server.token, 'ns.create', `ns${++nsCount}`);
-  expect(status).toBe(200);
-  return (body as { token: string }).token;
-}
+const namespace = (): Promise<string> => shared.namespace();
 
 /** A namespace holding `records` (imported through the CLI). */
 async function seeded(records: readonly object[]): Promise<string> {

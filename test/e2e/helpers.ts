@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { freshStorage, testDbUrl, type TestStorage } from '../backends.js';
 
 /** Absolute path of the launcher. */
@@ -189,4 +190,59 @@ export async function storageArgs(dataDir: string): Promise<string[]> {
     storages.set(dataDir, storage);
   }
   return ['--db-url', (await storage).url];
+}
+
+/** The server one test file shares (see `useFileServer`). */
+export interface FileServer {
+  /** The running server; read it inside hooks and tests (it starts in `beforeAll`). */
+  readonly server: StartedServer;
+  /** The file's temporary directory; the server's data is under `data/`. */
+  readonly dir: string;
+  /** Creates the namespace `<prefix><n>` through the admin token; resolves with its token. */
+  namespace(): Promise<string>;
+}
+
+/**
+ * Registers `beforeAll`/`afterAll` hooks that start one `eventodb serve` on the test backend
+ * (`storageArgs`) for the calling test file, in a temporary directory, and stop and remove it.
+ */
+export function useFileServer(prefix: string): FileServer {
+  let server: StartedServer | undefined;
+  let dir: string | undefined;
+  let remove = async (): Promise<void> => undefined;
+  let count = 0;
+  beforeAll(async () => {
+    ({ dir, remove } = await makeTempDir());
+    const data = join(dir, 'data');
+    server = await startServer([
+      'serve',
+      '--data-dir',
+      data,
+      ...(await storageArgs(data)),
+      '--log-level',
+      'warn',
+    ]);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await remove();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useFileServer: read the server inside hooks and tests');
+    return value;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get dir() {
+      return started(dir);
+    },
+    namespace: async () => {
+      const s = started(server);
+      const { status, body } = await rpc(s.url, s.token, 'ns.create', `${prefix}${++count}`);
+      if (status !== 200) throw new Error(`ns.create failed: ${status} ${JSON.stringify(body)}`);
+      return (body as { token: string }).token;
+    },
+  };
 }

@@ -4,41 +4,22 @@
  * server without `sys.capabilities` (a loopback proxy standing in for the original).
  */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli.js';
-import { BIN, makeTempDir, rpc, startServer, type StartedServer, storageArgs } from './helpers.js';
+import { BIN, rpc, type StartedServer, useFileServer } from './helpers.js';
 import { fromNdjson, generateRecords, makeRecord, toNdjson } from './records.js';
 import { startRpcProxy } from './rpc-proxy.js';
 import { generateToken } from '../../src/token.js';
 
+const shared = useFileServer('pull');
 let server: StartedServer;
-let removeDir: () => Promise<void>;
-let nsCount = 0;
 
-beforeAll(async () => {
-  let dir: string;
-  ({ dir, remove: removeDir } = await makeTempDir());
-  server = await startServer([
-    'serve',
-    '--data-dir',
-    join(dir, 'data'),
-    ...(await storageArgs(join(dir, 'data'))),
-    '--log-level',
-    'warn',
-  ]);
+beforeAll(() => {
+  server = shared.server;
 });
 
-afterAll(async () => {
-  await server.stop();
-  await removeDir();
-});
-
-async function namespace(): Promise<string> {
-  const { status, body } = await rpc(server.url, server.token, 'ns.create', `pull${++nsCount}`);
-  expect(status).toBe(200);
-  return (body as { token: string }).token;
-}
+/** A fresh namespace on the server; its token. */
+const namespace = (): Promise<string> => shared.namespace();
 
 async function seeded(records: readonly object[]): Promise<string> {
   const token = await namespace();

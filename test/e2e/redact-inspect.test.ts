@@ -6,39 +6,22 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './cli.js';
-import { makeTempDir, rpc, startServer, type StartedServer, storageArgs } from './helpers.js';
+import { rpc, type StartedServer, useFileServer } from './helpers.js';
 import { fromNdjson, generateRecords, toNdjson } from './records.js';
 
+const shared = useFileServer('redact');
 let server: StartedServer;
 let dir: string;
-let removeDir: () => Promise<void>;
-let nsCount = 0;
 
-beforeAll(async () => {
-  ({ dir, remove: removeDir } = await makeTempDir());
-  const data = join(dir, 'data');
-  server = await startServer([
-    'serve',
-    '--data-dir',
-    data,
-    ...(await storageArgs(data)),
-    '--log-level',
-    'warn',
-  ]);
+beforeAll(() => {
+  server = shared.server;
+  dir = shared.dir;
 });
 
-afterAll(async () => {
-  await server.stop();
-  await removeDir();
-});
-
-async function namespace(): Promise<string> {
-  const { status, body } = await rpc(server.url, server.token, 'ns.create', `redact${++nsCount}`);
-  expect(status).toBe(200);
-  return (body as { token: string }).token;
-}
+/** A fresh namespace on the server; its token. */
+const namespace = (): Promise<string> => shared.namespace();
 
 const remote = (token: string): string[] => ['--url', server.url, '--token', token];
 const KEY = 'a-team-secret-of-32-bytes-length';

