@@ -19,7 +19,8 @@ const INSERT = `INSERT INTO messages
   (global_position, id, stream_name, category, type, position, data, metadata, time)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-interface ExportLine {
+/** One export record as the bare engines read it (bench/generate.ts writes them). */
+export interface ExportLine {
   id: string;
   stream: string;
   type: string;
@@ -31,13 +32,14 @@ interface ExportLine {
 }
 
 /** RFC 3339 UTC with up to 6 fraction digits → µs (the generator's format only). */
-function micros(time: string): number {
+export function micros(time: string): number {
   const dot = time.indexOf('.');
   const seconds = Date.parse(`${time.slice(0, 19)}Z`);
   const fraction = dot === -1 ? '' : time.slice(dot + 1, -1);
   return seconds * 1000 + Number((fraction + '000000').slice(0, 6));
 }
 
+/** The lines of a file, read in 1 MiB chunks. */
 export async function* lines(file: string): AsyncGenerator<string> {
   let rest = '';
   for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {

@@ -16,44 +16,13 @@
  * One process, no HTTP, no validation: a lower bound, not a competitor.
  */
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { asBinary, open } from 'lmdb';
 import { SpaceKeys, encodeString, trailingU64 } from '../src/store/kv/keys.js';
 import { formatTime } from '../src/store/time.js';
+import { lines, micros, type ExportLine } from './bare-import-export.js';
 
 const BATCH = 1000;
-
-interface ExportLine {
-  id: string;
-  stream: string;
-  type: string;
-  pos: number;
-  gpos: number;
-  data: unknown;
-  meta: unknown;
-  time: string;
-}
-
-function micros(time: string): number {
-  const dot = time.indexOf('.');
-  const seconds = Date.parse(`${time.slice(0, 19)}Z`);
-  const fraction = dot === -1 ? '' : time.slice(dot + 1, -1);
-  return seconds * 1000 + Number((fraction + '000000').slice(0, 6));
-}
-
-async function* lines(file: string): AsyncGenerator<string> {
-  let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    const text = rest + (chunk as string);
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      yield text.slice(start, nl);
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-  }
-  if (rest !== '') yield rest;
-}
 
 const openEnv = (dir: string) => open({ path: dir, keyEncoding: 'binary', encoding: 'msgpack' });
 

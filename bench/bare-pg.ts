@@ -16,21 +16,10 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { namespaceDdl } from '../src/store/postgres/schema.js';
-import { lines } from './bare-import-export.js';
+import { lines, type ExportLine } from './bare-import-export.js';
 
 const BATCH = 1000;
 const TABLE = 'bare.messages';
-
-interface ExportLine {
-  id: string;
-  stream: string;
-  type: string;
-  pos: number;
-  gpos: number;
-  data: unknown;
-  meta: unknown;
-  time: string;
-}
 
 /** Raw text for json and timestamp, numbers for int8: the serialiser decides. */
 const types: pg.CustomTypesConfig = {
