@@ -133,3 +133,21 @@ export function redactionTransform(redactor: Redactor): ChunkTransform {
     for await (const chunk of chunks) yield { ...chunk, data: redactor.redactLines(chunk.data) };
   };
 }
+
+/** A command's redaction for one run: its pipeline stages and the end-of-run report. */
+export interface RedactionStage {
+  /** The redaction transform, or none when no rule was given. */
+  transforms: ChunkTransform[];
+  /** Warns about rules that matched nothing (`what`: the command, e.g. `export`). */
+  report(what: string): void;
+}
+
+/** Starts redaction for `config` (undefined: no rules, no stages) and says so on `stderr`. */
+export function startRedactionStage(config: RedactConfig | undefined, stderr: Writable): RedactionStage {
+  if (config === undefined) return { transforms: [], report: () => undefined };
+  const redactor = startRedaction(config, stderr);
+  return {
+    transforms: [redactionTransform(redactor)],
+    report: (what) => reportUnmatched(redactor, stderr, what),
+  };
+}

@@ -43,14 +43,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const invalid = (message: string): EventoError => invalidRecord(message);
 
 /** A record that passed validation: its fields as parsed, the id lowercased, `time` in µs. */
-export interface ValidRecord {
-  id: string;
-  stream: string;
-  type: string;
-  pos: number;
-  gpos: number;
-  data: Record<string, unknown>;
-  meta: Record<string, unknown> | null;
+export interface ValidRecord extends Omit<ExportRecord, 'time'> {
   /** `time` in microseconds since the epoch. */
   micros: number;
 }

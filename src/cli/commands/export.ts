@@ -16,14 +16,7 @@ import { lastGposText, openExportPipeline } from '../export-pipeline.js';
 import { parseFlags, type FlagTable } from '../flags.js';
 import { writeLine, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
-import {
-  parseRedactFlags,
-  redactionTransform,
-  REDACT_FLAGS,
-  reportUnmatched,
-  startRedaction,
-  type RedactConfig,
-} from '../redact-flags.js';
+import { parseRedactFlags, REDACT_FLAGS, startRedactionStage, type RedactConfig } from '../redact-flags.js';
 import { REMOTE_FLAGS, requireRemote, type RemoteConfig } from '../remote-flags.js';
 import { parseSelection, SELECTION_FLAGS, type SelectionConfig } from '../selection-flags.js';
 
@@ -79,11 +72,8 @@ export async function runExport(config: ExportConfig, io: CliIo): Promise<void> 
   };
   const stages = config.gzip ? [createGzip()] : [];
   // Redacted in the pipeline, before the bytes reach gzip or the output.
-  const redactor = config.redact === undefined ? undefined : startRedaction(config.redact, io.stderr);
-  const transforms = [
-    ...(config.transforms ?? []),
-    ...(redactor === undefined ? [] : [redactionTransform(redactor)]),
-  ];
+  const redaction = startRedactionStage(config.redact, io.stderr);
+  const transforms = [...(config.transforms ?? []), ...redaction.transforms];
   try {
     const { chunks } = await openExportPipeline({ selection: config, rpc, transforms });
     const source = Readable.from(count(chunks), { highWaterMark: 1 });
@@ -97,7 +87,7 @@ export async function runExport(config: ExportConfig, io: CliIo): Promise<void> 
     progress.stop();
     rpc.close();
   }
-  if (redactor !== undefined) reportUnmatched(redactor, io.stderr, 'export');
+  redaction.report('export');
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const to = config.output === undefined ? '' : ` to ${config.output}`;
   writeLine(

@@ -16,14 +16,7 @@ import { parseFlags, UsageError, type FlagTable } from '../flags.js';
 import { describeError, writeLine, type CliIo } from '../io.js';
 import { createProgress } from '../progress.js';
 import { countPull } from '../pull-dry-run.js';
-import {
-  parseRedactFlags,
-  redactionTransform,
-  REDACT_FLAGS,
-  reportUnmatched,
-  startRedaction,
-  type RedactConfig,
-} from '../redact-flags.js';
+import { parseRedactFlags, REDACT_FLAGS, startRedactionStage, type RedactConfig } from '../redact-flags.js';
 import { REMOTE_FLAGS, requireRemote, type RemoteConfig } from '../remote-flags.js';
 import { requireImportSkip } from '../require-skip.js';
 import { isSameNamespace } from '../same-namespace.js';
@@ -132,11 +125,8 @@ async function dryRun(config: PullConfig, rpc: RpcClient, io: CliIo): Promise<vo
 
 async function pull(config: PullConfig, rpc: RpcClient, io: CliIo): Promise<void> {
   await requireImportSkip(config.target, 'pull');
-  const redactor = config.redact === undefined ? undefined : startRedaction(config.redact, io.stderr);
-  const transforms = [
-    ...(config.transforms ?? []),
-    ...(redactor === undefined ? [] : [redactionTransform(redactor)]),
-  ];
+  const redaction = startRedactionStage(config.redact, io.stderr);
+  const transforms = [...(config.transforms ?? []), ...redaction.transforms];
   const { chunks } = await openSource({ ...config, transforms }, rpc);
   const progress = await createProgress(io, { verb: 'pulled', hasSkipped: true });
   let sent = 0;
@@ -166,7 +156,7 @@ async function pull(config: PullConfig, rpc: RpcClient, io: CliIo): Promise<void
       onProgress: (p) => progress.update({ events: p.imported, skipped: p.skipped, bytes, gpos: p.gpos }),
     });
     progress.stop();
-    if (redactor !== undefined) reportUnmatched(redactor, io.stderr, 'pull');
+    redaction.report('pull');
     const head =
       summary.imported === 0 ? 'up to date: 0 new events' : `pulled ${summary.imported} new events`;
     writeLine(
