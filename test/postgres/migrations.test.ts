@@ -1,7 +1,7 @@
 /**
  * A database made by the first PostgreSQL release (registry migration 1, schemas named `ns_<id>`)
- * is upgraded at start: its namespaces get an incarnation and their message counts, and keep their
- * schemas and messages.
+ * is upgraded at start: its namespaces get an incarnation, their message counts and the append
+ * function (a write after the upgrade goes through it), and keep their schemas and messages.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ it('upgrades a first-release database, keeping its namespaces, schemas and messa
       INSERT INTO eventodb.namespaces (id, schema_name, description, token_hash, created_at)
         VALUES ('legacy', 'ns_legacy', 'old', '${'b'.repeat(64)}', '2025-07-15T10:00:00Z');
       ${namespaceDdl('ns_legacy')}
+      DROP FUNCTION "ns_legacy".eventodb_append;
       INSERT INTO "ns_legacy".messages (position, time, stream_name, type, data, metadata, id) VALUES
         (0, '2025-07-15T10:00:00Z', 'acct-1', 'Opened', '{"a":1}', NULL, gen_random_uuid()),
         (1, '2025-07-15T10:00:01Z', 'acct-1', 'Closed', '{"b":2}', NULL, gen_random_uuid());`);

@@ -20,10 +20,7 @@
  */
 import pg from 'pg';
 import type { Commit, CommitListener, CommittedPosition } from '../store.js';
-import { REGISTRY, quoteIdent, quoteLiteral, type SchemaRef } from './schema.js';
-
-/** The LISTEN/NOTIFY channel of commits. */
-export const COMMIT_CHANNEL = 'eventodb_commits';
+import { COMMIT_CHANNEL, REGISTRY, quoteIdent, quoteLiteral, type SchemaRef } from './schema.js';
 
 /** Reconnect delays of the LISTEN connection: doubling from the first to the last. */
 const RECONNECT_FIRST_MS = 100;

@@ -15,6 +15,7 @@
  *   unique (stream_name, position); index (category, global_position)
  *   index (time, global_position) and (category, time, global_position): time windows
  *     (category.get since/until) are found without reading other messages (read.ts)
+ *   function eventodb_append(...): one group of appends in one statement (append-function.ts)
  *
  * Schema names: `ns_<id>_<n>` (readable in SQL) when that fits PostgreSQL's 63-byte identifier
  * limit, else `nh_<40 base32 characters of SHA-256(id)>_<n>`, where `n` is the next value of
@@ -29,12 +30,20 @@
  * with their schema, so the connection's search_path never matters.
  */
 import { createHash } from 'node:crypto';
+import { MAX_POSITION } from '../store.js';
+import { appendFunctionTemplate } from './append-function.js';
 
 /** The registry schema. */
 export const REGISTRY = 'eventodb';
 
 /** First argument of every advisory lock we take: keeps our keys apart from other applications'. */
 export const LOCK_CLASS = 0x45564442; // 'EVDB'
+
+/** The LISTEN/NOTIFY channel of commits (notify.ts). */
+export const COMMIT_CHANNEL = 'eventodb_commits';
+
+/** The append function's DDL, a `format` string over the schema (append-function.ts). */
+const APPEND_FUNCTION = appendFunctionTemplate(REGISTRY, LOCK_CLASS, COMMIT_CHANNEL, MAX_POSITION);
 
 /** Second argument of the lock around migrations (namespace locks use a hash of their id). */
 const MIGRATION_LOCK = 0;
@@ -82,6 +91,14 @@ export const MIGRATIONS: readonly string[] = [
       ${TIME_INDEXES.map((sql) => `EXECUTE format('${sql}', r.schema_name);`).join('\n      ')}
     END LOOP;
   END $$`,
+  // Appends in one round trip (append-function.ts), in every namespace.
+  `DO $$
+  DECLARE r record;
+  BEGIN
+    FOR r IN SELECT schema_name FROM ${REGISTRY}.namespaces LOOP
+      EXECUTE format(${quoteLiteral(APPEND_FUNCTION)}, r.schema_name);
+    END LOOP;
+  END $$`,
 ];
 
 /** The SQL creating a namespace's schema and table. */
@@ -103,7 +120,8 @@ CREATE TABLE ${s}.messages (
 );
 CREATE INDEX messages_category ON ${s}.messages (category, global_position);
 CREATE INDEX messages_time ON ${s}.messages (time, global_position);
-CREATE INDEX messages_category_time ON ${s}.messages (category, time, global_position);`;
+CREATE INDEX messages_category_time ON ${s}.messages (category, time, global_position);
+${APPEND_FUNCTION.replaceAll('%1$I', s)};`;
 }
 
 /** Runs the registry migrations not yet applied; `query` runs inside one transaction. */
@@ -189,6 +207,10 @@ export interface SchemaRef {
   sequenceLiteral: string;
   /** `pg_advisory_xact_lock(...)` arguments. */
   lock: string;
+  /** The second argument of the namespace's write lock (see `lockKey`). */
+  lockKey: number;
+  /** `"schema".eventodb_append`: the append function (append-function.ts). */
+  append: string;
 }
 
 /** The SQL names of a namespace incarnation stored in `schema`. */
@@ -202,6 +224,8 @@ export function schemaRef(id: string, incarnation: string, schema: string): Sche
     sequence: `${q}.messages_global_position_seq`,
     sequenceLiteral: quoteLiteral(`${q}.messages_global_position_seq`),
     lock: lockArgs(id),
+    lockKey: lockKey(id),
+    append: `${q}.eventodb_append`,
   };
 }
 

@@ -7,8 +7,10 @@
  * the argument).
  *
  * Group commit: the writes that arrive while a group is in flight form the next group (the
- * GroupWriter shared with SQLite), one transaction and one WAL flush per group. Each message is
- * checked before anything is inserted, so a conflict, a duplicate id or a position past
+ * GroupWriter shared with SQLite), one transaction and one WAL flush per group. The whole group is
+ * one call of the namespace's append function (append-function.ts) in autocommit: one round trip,
+ * so the lock is held for the function's work and the commit, not for network turns. Each message
+ * is checked before anything is inserted, so a conflict, a duplicate id or a position past
  * `MAX_POSITION` fails that message alone.
  */
 import type pg from 'pg';
@@ -21,25 +23,9 @@ import {
 import type { AppendOutcome } from '../group-writer.js';
 import { MAX_POSITION, type NewMessage } from '../store.js';
 import { formatTime } from '../time.js';
-import { assertCurrentSql, inNamespace, isNotCurrent } from './namespace.js';
-import { notifySql } from './notify.js';
-import { quoteLiteral, REGISTRY, type SchemaRef } from './schema.js';
-
-/** What the group's messages need to know, read under the lock in one statement. */
-function stateSql(ref: SchemaRef): string {
-  return `SELECT 0 AS k, s.name AS name,
-      (SELECT position FROM ${ref.table} WHERE stream_name = s.name ORDER BY position DESC LIMIT 1) AS n
-    FROM unnest($1::text[]) AS s(name)
-  UNION ALL SELECT 1, id::text, NULL FROM ${ref.table} WHERE id = ANY($2::uuid[])
-  UNION ALL SELECT 2, NULL, CASE WHEN is_called THEN last_value ELSE last_value - 1 END
-    FROM ${ref.sequence}`;
-}
-
-function insertSql(ref: SchemaRef): string {
-  return `INSERT INTO ${ref.table} (global_position, position, time, stream_name, type, data, metadata, id)
-    SELECT * FROM unnest($1::int8[], $2::int8[], $3::timestamp[], $4::text[], $5::text[], $6::json[],
-      $7::json[], $8::uuid[])`;
-}
+import { OUTCOME } from './append-function.js';
+import { inNamespace, isNotCurrent } from './namespace.js';
+import { REGISTRY, quoteLiteral, type SchemaRef } from './schema.js';
 
 /** The registry's message count, kept in the transaction that changes it (listNamespaces). */
 export function countSql(ref: SchemaRef, added: number, reset = false): string {
@@ -48,10 +34,11 @@ export function countSql(ref: SchemaRef, added: number, reset = false): string {
     WHERE id = ${quoteLiteral(ref.id)}`;
 }
 
-interface StateRow {
-  k: number;
-  name: string | null;
-  n: number | null;
+/** What the append function returns: per message, its outcome and positions (int8 as text). */
+interface AppendRow {
+  outcomes: number[];
+  positions: (string | null)[];
+  globals: (string | null)[];
 }
 
 /**
@@ -65,78 +52,64 @@ export async function appendGroup(
   origin: string,
   messages: readonly NewMessage[],
 ): Promise<AppendOutcome[]> {
-  return inNamespace(ref.id, async () => {
-    const client = await pool.connect();
-    let broken: Error | undefined;
+  const streams = new Map<string, number>();
+  const streamOf = messages.map((m) => {
+    let index = streams.get(m.streamName);
+    if (index === undefined) streams.set(m.streamName, (index = streams.size + 1));
+    return index;
+  });
+  const seen = new Set<string>();
+  const repeated = messages.map((m) => {
+    const id = m.id.toLowerCase();
+    return seen.has(id) || (seen.add(id), false);
+  });
+  const notify = JSON.stringify({ o: origin, n: ref.id, s: ref.schema }).slice(0, -1);
+  const row = await inNamespace(ref.id, async () => {
     try {
-      return await appendLocked(client, ref, origin, messages);
+      const { rows } = await pool.query<AppendRow>(
+        `SELECT outcomes, positions, globals FROM ${ref.append}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10,
+          $11, $12, $13, $14)`,
+        [
+          ref.lockKey,
+          ref.id,
+          ref.incarnation,
+          ref.sequence,
+          notify,
+          [...streams.keys()],
+          streamOf,
+          messages.map((m) => m.id),
+          repeated,
+          messages.map((m) => m.expectedVersion ?? null),
+          messages.map((m) => formatTime(m.time)),
+          messages.map((m) => m.type),
+          messages.map((m) => m.data),
+          messages.map((m) => m.metadata),
+        ],
+      );
+      return rows[0];
     } catch (err) {
-      // A failed ROLLBACK means the connection itself is broken: it is not reused.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
       if (isNotCurrent(err)) throw namespaceNotFound(ref.id);
       throw err;
-    } finally {
-      client.release(broken);
     }
   });
+  if (row === undefined) throw new Error('the append function returned no row');
+  return messages.map((m, i) => outcomeOf(m, row, i));
 }
 
-async function appendLocked(
-  client: pg.PoolClient,
-  ref: SchemaRef,
-  origin: string,
-  messages: readonly NewMessage[],
-): Promise<AppendOutcome[]> {
-  await client.query(`BEGIN; SELECT pg_advisory_xact_lock(${ref.lock}); ${assertCurrentSql(ref)}`);
-  const streams = [...new Set(messages.map((m) => m.streamName))];
-  const { rows } = await client.query<StateRow>(stateSql(ref), [streams, messages.map((m) => m.id)]);
-  const versions = new Map<string, number>();
-  const ids = new Set<string>();
-  let last = 0;
-  for (const row of rows) {
-    if (row.k === 0 && row.n !== null) versions.set(row.name ?? '', row.n);
-    else if (row.k === 1) ids.add(row.name ?? '');
-    else if (row.k === 2) last = row.n ?? 0;
+function outcomeOf(message: NewMessage, row: AppendRow, i: number): AppendOutcome {
+  const position = Number(row.positions[i]);
+  switch (row.outcomes[i]) {
+    case OUTCOME.accepted:
+      return { position, globalPosition: Number(row.globals[i]) };
+    case OUTCOME.versionConflict:
+      return new StreamVersionConflictError(message.streamName, message.expectedVersion ?? -1, position);
+    case OUTCOME.positionLimit:
+      return new PositionLimitError('position', MAX_POSITION);
+    case OUTCOME.globalPositionLimit:
+      return new PositionLimitError('globalPosition', MAX_POSITION);
+    case OUTCOME.duplicateId:
+      return duplicateMessageId(`message id ${message.id} already exists`);
+    default:
+      return new Error(`unknown append outcome ${String(row.outcomes[i])}`);
   }
-  const first = last + 1;
-  const outcomes: AppendOutcome[] = [];
-  const accepted: { message: NewMessage; position: number; globalPosition: number }[] = [];
-  for (const message of messages) {
-    const actual = versions.get(message.streamName) ?? -1;
-    if (message.expectedVersion !== undefined && message.expectedVersion !== actual) {
-      outcomes.push(new StreamVersionConflictError(message.streamName, message.expectedVersion, actual));
-    } else if (actual + 1 > MAX_POSITION) {
-      outcomes.push(new PositionLimitError('position', MAX_POSITION));
-    } else if (last + 1 > MAX_POSITION) {
-      outcomes.push(new PositionLimitError('globalPosition', MAX_POSITION));
-    } else if (ids.has(message.id)) {
-      outcomes.push(duplicateMessageId(`message id ${message.id} already exists`));
-    } else {
-      const result = { position: actual + 1, globalPosition: ++last };
-      versions.set(message.streamName, result.position);
-      ids.add(message.id);
-      accepted.push({ message, ...result });
-      outcomes.push(result);
-    }
-  }
-  if (accepted.length === 0) {
-    await client.query('COMMIT');
-    return outcomes;
-  }
-  await client.query(insertSql(ref), [
-    accepted.map((a) => a.globalPosition),
-    accepted.map((a) => a.position),
-    accepted.map((a) => formatTime(a.message.time)),
-    accepted.map((a) => a.message.streamName),
-    accepted.map((a) => a.message.type),
-    accepted.map((a) => a.message.data),
-    accepted.map((a) => a.message.metadata),
-    accepted.map((a) => a.message.id),
-  ]);
-  // setval is not transactional: if the commit fails, the sequence has only skipped numbers.
-  await client.query(
-    `SELECT setval(${ref.sequenceLiteral}, ${last}); ${countSql(ref, accepted.length)};
-    ${notifySql(origin, ref, first, last, false)}; COMMIT`,
-  );
-  return outcomes;
 }
