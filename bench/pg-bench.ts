@@ -2,6 +2,8 @@
  * The PostgreSQL rows (`npm run bench -- pg`): `eventodb serve --db-url postgres://...` against
  * the bare `pg` client (bare-pg.ts) on the same PostgreSQL (pg-server.ts), in the same run:
  * - `stream.write` from 16 clients on 16 streams vs one INSERT per transaction on 16 connections;
+ * - the same 16 writers on the store façade in process (no HTTP), so the table shows what the
+ *   server adds to the store's own rate;
  * - per size: `eventodb import` and `eventodb export` (separate processes, as a user runs them)
  *   vs COPY in 1000-row transactions and one ordered SELECT serialised to NDJSON; the export is
  *   checked byte-identical to the input, and the server's peak RSS is kept (a 1 GB file is
@@ -18,6 +20,7 @@ import { startBenchPostgres, type BenchPostgres } from './pg-server.js';
 import { createRawPoster } from './raw-http.js';
 import { watchPeakRss } from './rss.js';
 import { startServer } from './server.js';
+import { storeWrites } from './store-direct.js';
 import { formatMib, formatRate, formatRatio, type GoalCheck, type Table } from './table.js';
 
 export interface PgBenchOptions {
@@ -98,6 +101,8 @@ async function runSize(pgs: BenchPostgres, events: number): Promise<SizeRow> {
 export async function runPgBench(o: PgBenchOptions): Promise<{ tables: Table[]; goals: GoalCheck[] }> {
   const pgs = await startBenchPostgres();
   const ours = await serverWrites(pgs, o.scenarioMs);
+  const storeUrl = await pgs.createDatabase('writes_store');
+  const store = (await storeWrites(DATA, 16, 100_000_000, o.scenarioMs, 0, storeUrl)).opsPerSecond;
   const bareUrl = await pgs.createDatabase('writes_bare');
   await createBareTable(bareUrl);
   const bare = await bareAppends(bareUrl, 16, o.scenarioMs);
@@ -111,6 +116,15 @@ export async function runPgBench(o: PgBenchOptions): Promise<{ tables: Table[]; 
       formatRate(ours),
       formatRate(bare),
       formatRatio(ours / bare),
+      '-',
+      '-',
+    ],
+    [
+      'store.writeMessage in process (no HTTP), 16 writers / same bare',
+      '-',
+      formatRate(store),
+      formatRate(bare),
+      formatRatio(store / bare),
       '-',
       '-',
     ],

@@ -1,5 +1,5 @@
 /**
- * The store façade in-process (EventStore over the SQLite backend, group commit included) with no
+ * The store façade in-process (EventStore over a backend, SQLite by default, group commit included) with no
  * HTTP: the layer between bare SQLite and the server, so the tables can say where time goes.
  */
 import { openStore } from '../src/store/open-store.js';
@@ -7,8 +7,8 @@ import { makeTempDir } from './cleanup.js';
 import { runLoad, type LoadResult } from './load.js';
 
 /**
- * `writeMessage` from `clients` concurrent loops, each on its own stream, with `listeners` commit
- * listeners attached (each does what a subscription hub's first step does: look at every position).
+ * `writeMessage` from `clients` concurrent loops, each on its own stream, on the store at `url`
+ * (default: a new SQLite file), with `listeners` commit listeners attached (each does what a subscription hub's first step does: look at every position).
  */
 export async function storeWrites(
   data: Record<string, unknown>,
@@ -16,9 +16,10 @@ export async function storeWrites(
   maxOps: number,
   maxMs: number,
   listeners = 0,
+  url?: string,
 ): Promise<LoadResult> {
   const dir = await makeTempDir('store');
-  const store = await openStore(`sqlite://${dir}/eventodb.db`, { dataDir: dir });
+  const store = await openStore(url ?? `sqlite://${dir}/eventodb.db`, { dataDir: dir });
   let seen = 0;
   for (let i = 0; i < listeners; i++) {
     store.onCommit((commit) => {
