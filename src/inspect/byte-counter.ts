@@ -11,6 +11,8 @@ export class ByteCounter {
   #lengths: number[] = [];
   #counts: number[] = [];
   #slots = new Int32Array(16).fill(-1);
+  /** Keys given as strings (lines read by parsing them): a Map, as cheap as it gets for those. */
+  readonly #text = new Map<string, number>();
 
   /** Adds one to the key `b[start..end)`. */
   add(b: Uint8Array, start: number, end: number): void {
@@ -31,18 +33,18 @@ export class ByteCounter {
     }
   }
 
-  /** Adds one to `key` (its UTF-8 bytes). */
+  /** Adds one to `key`, counted with the same key's bytes (kept apart, merged by `toMap`). */
   addText(key: string): void {
-    const b = Buffer.from(key, 'utf8');
-    this.add(b, 0, b.length);
+    this.#text.set(key, (this.#text.get(key) ?? 0) + 1);
   }
 
   /** The counts by key (keys decoded as UTF-8). */
   toMap(): Map<string, number> {
-    const map = new Map<string, number>();
+    const map = new Map(this.#text);
     for (let k = 0; k < this.#counts.length; k++) {
       const start = this.#starts[k]!;
-      map.set(this.#keys.toString('utf8', start, start + this.#lengths[k]!), this.#counts[k]!);
+      const key = this.#keys.toString('utf8', start, start + this.#lengths[k]!);
+      map.set(key, (map.get(key) ?? 0) + this.#counts[k]!);
     }
     return map;
   }
