@@ -16,6 +16,7 @@ import { serveCommand } from './commands/serve.js';
 import { versionCommand } from './commands/version.js';
 import { HelpRequest, UsageError } from './flags.js';
 import { describeError, flushStream, processIo, writeLine, type CliIo } from './io.js';
+import { limitYoungGeneration } from './young-generation.js';
 
 const helpCommand = createHelpCommand(() => COMMANDS);
 
@@ -81,6 +82,7 @@ async function runCommand(command: Command, argv: readonly string[], io: CliIo):
  * stderr are flushed.
  */
 export async function main(argv: readonly string[]): Promise<void> {
+  limitYoungGeneration(argv[0], process.env);
   const controller = new AbortController();
   const onSignal = (): void => {
     if (controller.signal.aborted) process.exit(EXIT.failure);

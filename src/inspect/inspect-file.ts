@@ -9,17 +9,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isEventoError } from '../errors.js';
-import { LineReadError, splitLineBytes } from '../ndjson/read.js';
+import { LineReadError, LineSplitter } from '../ndjson/read.js';
+import { scanRecordBytes, type RecordBytes } from '../ndjson/record-bytes.js';
 import { validateRecordLine, type ValidRecord } from '../ndjson/record.js';
 import { scanRecordLine, type ScannedRecord } from '../ndjson/record-scan.js';
 import type { Redactor, RuleReport } from '../redact/redactor.js';
 import { category } from '../store/stream-name.js';
 import { formatTime } from '../store/time.js';
+import { ByteCounter } from './byte-counter.js';
 import { KeyChecks } from './key-checks.js';
 import { Problems, type Problem } from './problems.js';
 
 export interface InspectOptions {
-  /** The NDJSON bytes (already gunzipped). */
+  /** The NDJSON bytes (already gunzipped); a chunk may be reused once the next is asked for. */
   source: AsyncIterable<Buffer>;
   /** Bytes of the file read so far (before decompression). */
   bytesRead: () => number;
@@ -64,13 +66,9 @@ class Tally {
   lastTime = -Infinity;
   prevGpos = 0;
   prevGposLine = 0;
-  categories = new Map<string, number>();
-  types = new Map<string, number>();
+  categories = new ByteCounter();
+  types = new ByteCounter();
 }
-
-const count = (map: Map<string, number>, key: string): void => {
-  map.set(key, (map.get(key) ?? 0) + 1);
-};
 
 const sorted = (map: Map<string, number>): Record<string, number> =>
   Object.fromEntries([...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -83,10 +81,12 @@ export async function inspectFile(o: InspectOptions): Promise<InspectResult> {
     const problems = new Problems(o.maxProblems);
     const keys = new KeyChecks({ partitions: o.partitions, budgetBytes: o.spillBudgetBytes, tempDir });
     const t = new Tally();
+    const splitter = new LineSplitter(o.maxLineBytes, (b, start, end, line) =>
+      inspectLine(b, start, end, line, t, keys, problems, o.redactor),
+    );
     try {
-      for await (const lines of splitLineBytes(o.source, o.maxLineBytes)) {
-        for (const { number, bytes } of lines) inspectLine(bytes, number, t, keys, problems, o.redactor);
-      }
+      for await (const chunk of o.source) splitter.push(chunk);
+      splitter.end();
     } catch (err) {
       if (!(err instanceof LineReadError)) throw err;
       t.lines = err.line;
@@ -99,8 +99,8 @@ export async function inspectFile(o: InspectOptions): Promise<InspectResult> {
       lines: t.lines,
       events: t.events,
       streams,
-      categories: sorted(t.categories),
-      types: sorted(t.types),
+      categories: sorted(t.categories.toMap()),
+      types: sorted(t.types.toMap()),
       gpos: t.events === 0 ? null : { min: t.firstGpos, max: t.lastGpos },
       time: t.events === 0 ? null : { min: formatTime(t.firstTime), max: formatTime(t.lastTime) },
       problemCount: problems.count,
@@ -114,11 +114,14 @@ export async function inspectFile(o: InspectOptions): Promise<InspectResult> {
 }
 
 /**
- * Checks one line: the byte-level reading (record-scan.ts) when it accepts the line, else the
- * shared validation, which decides and words any problem.
+ * Checks one line, `b[start..end)`: read in place (record-bytes.ts) when it can be, or on its
+ * bytes as a canonical line (record-scan.ts) to count redaction matches, else by the shared
+ * validation, which decides and words any problem.
  */
 function inspectLine(
-  bytes: Buffer,
+  b: Buffer,
+  start: number,
+  end: number,
   line: number,
   t: Tally,
   keys: KeyChecks,
@@ -126,13 +129,22 @@ function inspectLine(
   redactor: Redactor | undefined,
 ): void {
   t.lines = line;
-  const scanned = bytes[0] === 0x7b ? scanRecordLine(bytes) : null;
-  if (scanned !== null) {
-    tally(scanned, line, t, keys, problems);
-    redactor?.countCanonical(bytes, scanned.parts, scanned.type);
-    return;
+  if (redactor === undefined) {
+    const r = scanRecordBytes(b, start, end);
+    if (r !== null) {
+      tallyBytes(b, r, line, t, keys, problems);
+      return;
+    }
+  } else if (b[start] === 0x7b) {
+    const bytes = b.subarray(start, end);
+    const scanned = scanRecordLine(bytes);
+    if (scanned !== null) {
+      tally(scanned, line, t, keys, problems);
+      redactor.countCanonical(bytes, scanned.parts, scanned.type);
+      return;
+    }
   }
-  const text = bytes.toString('utf8');
+  const text = b.toString('utf8', start, end);
   if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return;
   let r;
   try {
@@ -146,6 +158,20 @@ function inspectLine(
   redactor?.apply(r, 'count');
 }
 
+/** The order checks and ranges every valid record goes through. */
+function tallyOrder(gpos: number, micros: number, line: number, t: Tally, problems: Problems): void {
+  t.events++;
+  if (gpos <= t.prevGpos) {
+    problems.add(line, `gpos ${gpos} is not greater than gpos ${t.prevGpos} at line ${t.prevGposLine}`);
+  }
+  t.prevGpos = gpos;
+  t.prevGposLine = line;
+  if (gpos < t.firstGpos) t.firstGpos = gpos;
+  if (gpos > t.lastGpos) t.lastGpos = gpos;
+  if (micros < t.firstTime) t.firstTime = micros;
+  if (micros > t.lastTime) t.lastTime = micros;
+}
+
 /** Counts a valid record and feeds the order and duplicate checks. */
 function tally(
   r: ValidRecord | ScannedRecord,
@@ -154,18 +180,28 @@ function tally(
   keys: KeyChecks,
   problems: Problems,
 ): void {
-  t.events++;
-  if (r.gpos <= t.prevGpos) {
-    problems.add(line, `gpos ${r.gpos} is not greater than gpos ${t.prevGpos} at line ${t.prevGposLine}`);
-  }
-  t.prevGpos = r.gpos;
-  t.prevGposLine = line;
-  if (r.gpos < t.firstGpos) t.firstGpos = r.gpos;
-  if (r.gpos > t.lastGpos) t.lastGpos = r.gpos;
-  if (r.micros < t.firstTime) t.firstTime = r.micros;
-  if (r.micros > t.lastTime) t.lastTime = r.micros;
-  count(t.categories, category(r.stream));
-  count(t.types, r.type);
+  tallyOrder(r.gpos, r.micros, line, t, problems);
+  t.categories.addText(category(r.stream));
+  t.types.addText(r.type);
   keys.addId(r.id, line);
   keys.addStreamPosition(r.stream, r.pos, line);
+}
+
+/** `tally` of a record read in place: the same counts, on its bytes. */
+function tallyBytes(
+  b: Buffer,
+  r: RecordBytes,
+  line: number,
+  t: Tally,
+  keys: KeyChecks,
+  problems: Problems,
+): void {
+  tallyOrder(r.gpos, r.micros, line, t, problems);
+  // category(): the name up to its first `-`, which in UTF-8 is the first 0x2d byte.
+  let dash = r.streamStart;
+  while (dash < r.streamEnd && b[dash] !== 0x2d) dash++;
+  t.categories.add(b, r.streamStart, dash);
+  t.types.add(b, r.typeStart, r.typeEnd);
+  keys.addIdAt(b, r.idStart, line);
+  keys.addStreamPositionAt(b, r.streamStart, r.streamEnd, r.pos, line);
 }

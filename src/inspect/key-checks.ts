@@ -27,6 +27,8 @@ export interface KeyChecksOptions {
 export class KeyChecks {
   readonly #ids: Partitions;
   readonly #streams: Partitions;
+  /** The id being added, as 16 bytes. */
+  readonly #uuid = Buffer.alloc(16);
 
   constructor(o: KeyChecksOptions) {
     this.#ids = new Partitions(o.partitions, Math.floor(o.budgetBytes / 3), o.tempDir, 'ids');
@@ -40,15 +42,56 @@ export class KeyChecks {
 
   /** Notes a line's id (a validated UUID, lowercase). */
   addId(id: string, line: number): void {
-    const [buf, at] = this.#ids.reserve(partitionOf(id, this.#ids.count), ID_ENTRY);
-    writeUuid(id, buf, at);
+    writeUuid(id, this.#uuid, 0);
+    this.#addUuid(line);
+  }
+
+  /** `addId` of the UUID text at `b[at..at+36)` (validated, either case), read in place. */
+  addIdAt(b: Buffer, at: number, line: number): void {
+    writeUuidBytes(b, at, this.#uuid);
+    this.#addUuid(line);
+  }
+
+  /** Adds the entry of the UUID in `#uuid`, partitioned by a hash of its 16 bytes. */
+  #addUuid(line: number): void {
+    const u = this.#uuid;
+    let h = 0x811c9dc5;
+    for (let k = 0; k < 16; k += 4) {
+      h = Math.imul(h ^ (u[k]! | (u[k + 1]! << 8) | (u[k + 2]! << 16) | (u[k + 3]! << 24)), 0x01000193);
+      h ^= h >>> 15;
+    }
+    const buf = this.#ids.reserve((h >>> 0) % this.#ids.count, ID_ENTRY);
+    const at = this.#ids.at;
+    for (let k = 0; k < 16; k++) buf[at + k] = u[k]!;
     buf.writeDoubleLE(line, at + 16);
+  }
+
+  /** `addStreamPosition` of the stream name whose UTF-8 is `b[start..end)`, read in place. */
+  addStreamPositionAt(b: Buffer, start: number, end: number, pos: number, line: number): void {
+    // partitionOf(name): FNV-1a over its UTF-16 code units, which are its bytes when it is ASCII.
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) {
+      if (b[i]! >= 0x80) {
+        this.addStreamPosition(b.toString('utf8', start, end), pos, line);
+        return;
+      }
+      h = Math.imul(h ^ b[i]!, 0x01000193);
+    }
+    const n = end - start;
+    const buf = this.#streams.reserve((h >>> 0) % this.#streams.count, 4 + n + 16);
+    const at = this.#streams.at;
+    buf.writeUInt32LE(n, at);
+    // A loop: Buffer#copy is a native call, costly for names this short.
+    for (let k = 0; k < n; k++) buf[at + 4 + k] = b[start + k]!;
+    buf.writeDoubleLE(pos, at + 4 + n);
+    buf.writeDoubleLE(line, at + 12 + n);
   }
 
   /** Notes a line's stream and position. */
   addStreamPosition(stream: string, pos: number, line: number): void {
     const n = Buffer.byteLength(stream, 'utf8');
-    const [buf, at] = this.#streams.reserve(partitionOf(stream, this.#streams.count), 4 + n + 16);
+    const buf = this.#streams.reserve(partitionOf(stream, this.#streams.count), 4 + n + 16);
+    const at = this.#streams.at;
     buf.writeUInt32LE(n, at);
     buf.write(stream, at + 4, n, 'utf8');
     buf.writeDoubleLE(pos, at + 4 + n);
@@ -152,6 +195,15 @@ function writeUuid(id: string, buf: Buffer, at: number): void {
   for (let i = 0; i < 36; i += 2) {
     if (id.charCodeAt(i) === 45) i++;
     buf[o++] = (HEX[id.charCodeAt(i)]! << 4) | HEX[id.charCodeAt(i + 1)]!;
+  }
+}
+
+/** Writes the 16 bytes of the validated UUID text at `b[from..from+36)`. */
+function writeUuidBytes(b: Buffer, from: number, buf: Buffer): void {
+  let o = 0;
+  for (let i = from; i < from + 36; i += 2) {
+    if (b[i] === 45) i++;
+    buf[o++] = (HEX[b[i]!]! << 4) | HEX[b[i + 1]!]!;
   }
 }
 

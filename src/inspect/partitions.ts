@@ -58,8 +58,11 @@ export class Partitions {
     return this.#spills;
   }
 
-  /** Room for `size` bytes at the end of partition `p`: the buffer and the offset to write at. */
-  reserve(p: number, size: number): [Buffer, number] {
+  /** Where the last `reserve`d room starts in the buffer it returned. */
+  at = 0;
+
+  /** Room for `size` bytes at the end of partition `p`: the buffer to write to, at `at`. */
+  reserve(p: number, size: number): Buffer {
     const part = this.#parts[p]!;
     if (part.block === null || part.used + size > part.block.length) {
       if (part.block !== null) part.blocks.push(part.block.subarray(0, part.used));
@@ -69,12 +72,12 @@ export class Partitions {
           : Buffer.allocUnsafe(Math.max(this.#blockBytes, size));
       part.used = 0;
     }
-    const at = part.used;
+    this.at = part.used;
     part.used += size;
     this.#buffered += size;
     const block = part.block;
     if (this.#buffered >= this.budgetBytes) this.#spill();
-    return [block, at];
+    return block;
   }
 
   /**

@@ -22,11 +22,13 @@
  * HMACs are computed by `HmacSha256` (plain JS, key pads precomputed), and caches skip them for
  * values seen recently, which repeated customer ids, e-mails and user ids are: a two-generation
  * map (≤ 2 × 50,000 values) for parsed values, a fixed direct-mapped one (byte-cache.ts) for
- * strings read from a line's bytes. `stringJson` serves the byte-level redaction path (line-splice.ts): it takes
- * a string's UTF-8 bytes straight from the line and returns the pseudonym's JSON text.
+ * strings read from a line's bytes. `writeStringJson` serves the byte-level redaction path
+ * (redactor.ts): it takes a string's UTF-8 bytes straight from the line and appends the
+ * pseudonym's JSON text to the output, from the cache's bytes or written from the hash.
  */
 import { createHmac } from 'node:crypto';
-import { ByteCache } from './byte-cache.js';
+import { ByteCache, MAX_VALUE_BYTES } from './byte-cache.js';
+import { ByteSink } from './byte-sink.js';
 import { HmacSha256 } from './hmac-sha256.js';
 import { setOwn } from './set-own.js';
 import { isUuid } from '../store/validate.js';
@@ -68,6 +70,8 @@ export class Pseudonymiser {
   readonly #values = new RecentCache<string | number>(CACHE_GENERATION);
   /** A string's UTF-8 bytes → its pseudonym's JSON text. */
   readonly #json = new ByteCache();
+  /** A pseudonym's JSON being made (MAX_VALUE_BYTES: anything longer is not cached anyway). */
+  readonly #scratch = Buffer.alloc(MAX_VALUE_BYTES);
 
   constructor(key: Buffer) {
     this.#hmac = new HmacSha256(key);
@@ -95,20 +99,37 @@ export class Pseudonymiser {
    * are `bytes[start..end)`.
    */
   stringJson(bytes: Buffer, start: number, end: number): string {
-    const cached = this.#json.get(bytes, start, end);
-    if (cached !== undefined) return cached;
+    const sink = new ByteSink(80);
+    this.writeStringJson(bytes, start, end, sink);
+    return sink.take().toString('utf8');
+  }
+
+  /** `stringJson` appended to `sink`, allocating nothing when the value is cached or plain. */
+  writeStringJson(bytes: Buffer, start: number, end: number, sink: ByteSink): void {
+    const cache = this.#json;
+    const at = cache.get(bytes, start, end);
+    if (at !== -1) {
+      sink.copy(cache.values, at, cache.hitEnd);
+      return;
+    }
     const h = this.#hmac.digest(TAG_STRING, bytes, start, end);
-    // The common shapes straight from ASCII bytes; every pseudonym is plain ASCII that JSON
-    // writes unescaped, so quoting it is its JSON.
+    // The common shapes written straight from the hash; every pseudonym is plain ASCII that
+    // JSON writes unescaped, so quoting it is its JSON.
     const shape = asciiShape(bytes, start, end);
-    const json =
-      shape === SHAPE_OTHER
-        ? `"r_${hex8(h)}"`
-        : shape === SHAPE_EMAIL
-          ? `"u_${hex8(h)}@redacted.invalid"`
-          : JSON.stringify(shapeString(bytes.toString('utf8', start, end), h));
-    this.#json.set(bytes, start, end, json);
-    return json;
+    const out = this.#scratch;
+    let n: number;
+    if (shape === SHAPE_OTHER) n = writeHexForm(out, R_PREFIX, h, CLOSE_QUOTE);
+    else if (shape === SHAPE_EMAIL) n = writeHexForm(out, U_PREFIX, h, EMAIL_SUFFIX);
+    else {
+      const json = JSON.stringify(shapeString(bytes.toString('utf8', start, end), h));
+      if (json.length > out.length) {
+        sink.write(json);
+        return;
+      }
+      n = out.write(json, 0, 'latin1');
+    }
+    cache.set(bytes, start, end, out, n);
+    sink.copy(out, 0, n);
   }
 
   #ofString(value: string): string {
@@ -155,20 +176,22 @@ function asciiShape(b: Buffer, start: number, end: number): number {
 const NUMBERISH = new Uint8Array(128);
 for (const c of '0123456789abcdefABCDEF ()+./-') NUMBERISH[c.charCodeAt(0)] = 1;
 
-const HEX_PAIRS = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const R_PREFIX = Buffer.from('"r_');
+const U_PREFIX = Buffer.from('"u_');
+const CLOSE_QUOTE = Buffer.from('"');
+const EMAIL_SUFFIX = Buffer.from('@redacted.invalid"');
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
 
-/** The first 8 bytes of `h` in lowercase hex. */
-function hex8(h: Buffer): string {
-  return (
-    HEX_PAIRS[h[0]!]! +
-    HEX_PAIRS[h[1]!]! +
-    HEX_PAIRS[h[2]!]! +
-    HEX_PAIRS[h[3]!]! +
-    HEX_PAIRS[h[4]!]! +
-    HEX_PAIRS[h[5]!]! +
-    HEX_PAIRS[h[6]!]! +
-    HEX_PAIRS[h[7]!]!
-  );
+/** `prefix`, the first 8 bytes of `h` in lowercase hex, `suffix`, into `out`; returns the length. */
+function writeHexForm(out: Buffer, prefix: Buffer, h: Buffer, suffix: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < prefix.length; i++) out[n++] = prefix[i]!;
+  for (let i = 0; i < 8; i++) {
+    out[n++] = HEX_DIGITS[h[i]! >>> 4]!;
+    out[n++] = HEX_DIGITS[h[i]! & 15]!;
+  }
+  for (let i = 0; i < suffix.length; i++) out[n++] = suffix[i]!;
+  return n;
 }
 
 function shapeString(value: string, h: Buffer): string {

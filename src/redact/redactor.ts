@@ -154,7 +154,7 @@ export class Redactor {
       const start = edits[e]!;
       sink.copy(line, at, start);
       const m = edits[e + 2]!;
-      if (m !== -1) sink.write(this.#pseudonymJson(line, start, edits[e + 1]!));
+      if (m !== -1) this.#writePseudonymJson(line, start, edits[e + 1]!, sink);
       at = edits[e + 1]!;
     }
     sink.copy(line, at, r.end);
@@ -162,12 +162,12 @@ export class Redactor {
     return true;
   }
 
-  /** The JSON of the pseudonym of the value at `[start, end)` of a canonical line. */
-  #pseudonymJson(line: Buffer, start: number, end: number): string {
+  /** Appends the JSON of the pseudonym of the value at `[start, end)` of a canonical line. */
+  #writePseudonymJson(line: Buffer, start: number, end: number, sink: ByteSink): void {
     if (line[start] === 0x22 && end - start > 2 && !hasBackslash(line, start, end)) {
-      return this.#pseudonymiser.stringJson(line, start + 1, end - 1);
-    }
-    return JSON.stringify(this.#pseudonymiser.value(JSON.parse(line.toString('utf8', start, end))));
+      this.#pseudonymiser.writeStringJson(line, start + 1, end - 1, sink);
+    } else
+      sink.write(JSON.stringify(this.#pseudonymiser.value(JSON.parse(line.toString('utf8', start, end)))));
   }
 
   #count(c: CompiledRule, type: string, n: number): void {

@@ -156,3 +156,46 @@ export function parseDateOrTime(text: string, what: string): number {
   }
   return micros;
 }
+
+const digitAt = (b: Uint8Array, i: number): number => {
+  const d = b[i]! - 0x30;
+  return d >= 0 && d <= 9 ? d : -100_000;
+};
+const twoDigits = (b: Uint8Array, i: number): number => digitAt(b, i) * 10 + digitAt(b, i + 1);
+
+/**
+ * `parseTime` of the ASCII bytes `b[start..end)` for the form every export writes
+ * (`YYYY-MM-DDTHH:MM:SS[.fraction]Z`, seconds 00–59, within ±2^53 µs of 1970), read without making
+ * a string; `undefined` for any other text, which the caller then gives to `parseTime` (so the
+ * result is always `parseTime`'s). Null: the form matched but the date or time is not accepted.
+ */
+export function parseTimeBytes(b: Uint8Array, start: number, end: number): number | null | undefined {
+  const n = end - start;
+  if (n < 20 || n === 21 || n > 30 || b[end - 1] !== 0x5a) return undefined;
+  if (b[start + 4] !== 0x2d || b[start + 7] !== 0x2d || b[start + 10] !== 0x54) return undefined;
+  if (b[start + 13] !== 0x3a || b[start + 16] !== 0x3a) return undefined;
+  const year = twoDigits(b, start) * 100 + twoDigits(b, start + 2);
+  const month = twoDigits(b, start + 5);
+  const day = twoDigits(b, start + 8);
+  const hour = twoDigits(b, start + 11);
+  const minute = twoDigits(b, start + 14);
+  const second = twoDigits(b, start + 17);
+  if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return undefined;
+  let fraction = 0;
+  if (n > 20) {
+    if (b[start + 19] !== 0x2e) return undefined;
+    for (let i = start + 20; i < end - 1; i++) {
+      const d = digitAt(b, i);
+      if (d < 0) return undefined;
+      if (i < start + 26) fraction = fraction * 10 + d;
+    }
+    for (let i = end - 1; i < start + 26; i++) fraction *= 10;
+  }
+  if (second > 59) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59) return null;
+  const seconds = daysFromCivil(year, month, day) * DAY_SECONDS + hour * 3600 + minute * 60 + second;
+  const micros = seconds * 1_000_000 + fraction;
+  if (!Number.isSafeInteger(micros)) return undefined;
+  return isTimeInRange(micros) ? micros : null;
+}

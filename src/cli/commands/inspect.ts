@@ -5,6 +5,8 @@
  * rules it reports what each rule matches, per message type, without changing anything.
  */
 import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { readFileChunks, type FileChunks } from '../../inspect/file-chunks.js';
 import { inspectFile, type InspectResult } from '../../inspect/inspect-file.js';
 import { Redactor } from '../../redact/redactor.js';
 import type { RedactRule } from '../../redact/rule.js';
@@ -53,15 +55,18 @@ export async function runInspect(config: InspectConfig, io: CliIo): Promise<void
     throw new UsageError('no input: pipe an export file into stdin, or name a file');
   // 64 KiB reads: with 1 MiB ones the process's peak RSS was ~40 MiB higher, at the same speed.
   const file = isStdin ? undefined : await openInputFile(config.file, 64 * 1024);
-  const expanded = file === undefined ? undefined : file.size * ((await isGzipFile(config.file)) ? 8 : 1);
-  const input = decodeInput(file?.source ?? io.stdin, false);
+  const isGzip = file !== undefined && (await isGzipFile(config.file));
+  const expanded = file === undefined ? undefined : file.size * (isGzip ? 8 : 1);
+  // A plain file is read synchronously into one reused buffer (file-chunks.ts), ~10× faster.
+  const input =
+    file === undefined || isGzip ? decoded(file?.source ?? io.stdin) : plainFile(config.file, file.source);
   // A key (HMAC) is needed only to build a Redactor; counting never pseudonymises anything.
   const redactor =
     config.rules.length === 0
       ? undefined
       : new Redactor({ rules: config.rules, key: Buffer.alloc(32), drop: false });
   const result = await inspectFile({
-    source: input.body,
+    source: input.chunks,
     bytesRead: () => input.bytesRead(),
     ...(redactor === undefined ? {} : { redactor }),
     partitions: partitionsFor(expanded),
@@ -79,6 +84,17 @@ export async function runInspect(config: InspectConfig, io: CliIo): Promise<void
         (first === undefined ? '' : `, the first at line ${first.line}`),
     );
   }
+}
+
+function decoded(source: Readable): FileChunks {
+  const input = decodeInput(source, false);
+  return { chunks: input.body, bytesRead: () => input.bytesRead() };
+}
+
+/** The opened stream is only used to have checked the path (openInputFile's errors). */
+function plainFile(path: string, opened: Readable): FileChunks {
+  opened.destroy();
+  return readFileChunks(path);
 }
 
 /**
