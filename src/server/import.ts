@@ -189,7 +189,9 @@ class ImportRun {
           skip ? { imported: this.imported, skipped: this.skipped, gpos } : { imported: this.imported, gpos },
         );
       },
-      (err: unknown) => {
+      async (err: unknown) => {
+        // The previous batch's progress (or failure) goes out first.
+        await previous;
         throw new BatchFailure(err, lines);
       },
     );
