@@ -5,11 +5,12 @@
  * - import: read the NDJSON file as a stream, JSON.parse each record, 1000 records per
  *   transaction, each flushed to disk before the next. Per record: the id key put with LMDB's
  *   no-overwrite flag (its uniqueness check, as the server does it), then the message and its
- *   stream, category and two time index keys; per batch: each stream's version record (read, advanced, put), each category's
- *   counters (read, put) and the namespace's counters (put). The same keys and durability as the
- *   server, with the least work that keeps them right (no stream-order check, no global/stream
- *   position lookups: the counters show none can clash in a fresh environment). `keysOnly` is the
- *   first floor (until 2026-12): the six keys per record only, no lookup and no counters;
+ *   stream, category and two time index keys; per batch: each stream's version record (read,
+ *   advanced, put), each category's counters (read, put) and the namespace's counters (put).
+ *   The same keys and durability as the server, with the least work that keeps them right (no
+ *   stream-order check, no global/stream position lookups: the counters show none can clash in a
+ *   fresh environment). `keysOnly` is the first floor (until 2026-12): the six keys per record
+ *   only, no uniqueness check and no counters;
  * - export: one range scan of the message keys in global order, each record serialised with
  *   JSON.stringify (data and meta parsed back to objects), written with backpressure.
  *

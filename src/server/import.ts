@@ -18,9 +18,9 @@
  * it is durable), but not stored before that: at most one batch is in flight and one being
  * parsed, so a slow store slows the upload (backpressure) and memory stays bounded. Progress
  * events follow durability, in batch order; a failure of the batch in flight is reported before
- * anything found in the next one. `?force=true` clears the namespace in the transaction of the first batch, so a file
- * whose first batch fails to parse or store clears nothing. A client that disconnects stops the
- * import after the current batch.
+ * anything found in the next one. `?force=true` clears the namespace in the transaction of the
+ * first batch, so a file whose first batch fails to parse or store clears nothing. A client that
+ * disconnects stops the import after the current batch.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';

@@ -9,12 +9,13 @@
  * the stream's version); the id check is the put of the id key itself with LMDB's no-overwrite
  * flag (refused when the id is stored or earlier in the batch), so an import above everything
  * stored costs no lookup at all (a refusal throws, and the child transaction stores nothing).
- * Then the stream-order check (../stream-order.ts): each batch stream's stored highest
- * message comes from its version record, and records below it get their stored neighbours from
- * the stream index. Then the puts: five more keys per record, and once per batch each stream's version
- * record, each category's counters and the namespace's counters, which advance the next global
- * position to above the batch's highest and each stream's version to its highest position,
- * whatever order the records came in.
+ * Then the stream-order check (../stream-order.ts): each batch stream's stored highest message
+ * comes from its version record, and records below it get their stored neighbours from the
+ * stream index. Then the puts: five more keys per record, and once per batch each stream's
+ * version record, each category's counters and the namespace's counters, which advance the next
+ * global position to above the batch's highest and each stream's version to its highest
+ * position, whatever order the records came in. Last, `onStored` tells the caller it may start
+ * its next batch (store.ts): this child transaction commits with its parent, before any later.
  *
  * `clearFirst` gives the namespace a fresh space in the same transaction (the old one is purged
  * in the background), so clearing costs the same whatever the namespace holds.
