@@ -3,13 +3,14 @@
  * the floor `eventodb import`/`export` on the `lmdb:` backend is compared with.
  *
  * - import: read the NDJSON file as a stream, JSON.parse each record, 1000 records per
- *   transaction, each flushed to disk before the next (what the server does per batch). Per
- *   record: the id uniqueness lookup, then the message and its stream, category, id and two time
- *   index keys; per batch: each stream's version record (read, advanced, put), each category's
- *   counters (read, put) and the namespace's counters (put). The same keys and durability as the
- *   server, with the least work that keeps them right (no stream-order check, no global/stream
- *   position lookups: the counters show none can clash in a fresh environment). `keysOnly` is the
- *   first floor (until 2026-12): the six keys per record only, no lookup and no counters;
+ *   transaction, each flushed to disk before the next. Per record: the id key put with LMDB's
+ *   no-overwrite flag (its uniqueness check, as the server does it), then the message and its
+ *   stream, category and two time index keys; per batch: each stream's version record (read,
+ *   advanced, put), each category's counters (read, put) and the namespace's counters (put).
+ *   The same keys and durability as the server, with the least work that keeps them right (no
+ *   stream-order check, no global/stream position lookups: the counters show none can clash in a
+ *   fresh environment). `keysOnly` is the first floor (until 2026-12): the six keys per record
+ *   only, no uniqueness check and no counters;
  * - export: one range scan of the message keys in global order, each record serialised with
  *   JSON.stringify (data and meta parsed back to objects), written with backpressure.
  *
@@ -27,6 +28,7 @@ const BATCH = 1000;
 const openEnv = (dir: string) => open({ path: dir, keyEncoding: 'binary', encoding: 'msgpack' });
 
 const ZERO = asBinary(Buffer.from([0]));
+const NO_OVERWRITE = { noOverwrite: true } as const;
 
 /** Imports `file` into a fresh environment in `dir`; resolves with the record count. */
 export async function bareLmdbImport(file: string, dir: string, keysOnly = false): Promise<number> {
@@ -38,7 +40,6 @@ export async function bareLmdbImport(file: string, dir: string, keysOnly = false
       const versions = new Map<string, { key: Buffer; v: [number, number, number] | undefined }>();
       const categories = new Map<string, { key: Buffer; streams: number; messages: number }>();
       for (const r of batch) {
-        if (!keysOnly && db.doesExist(keys.id(r.id))) throw new Error(`duplicate id ${r.id}`);
         const time = micros(r.time);
         const stream = encodeString(r.stream);
         const dash = r.stream.indexOf('-');
@@ -49,7 +50,9 @@ export async function bareLmdbImport(file: string, dir: string, keysOnly = false
         db.putSync(keys.message(r.gpos), [r.id, r.stream, r.type, r.pos, data, meta, time]);
         db.putSync(keys.stream(stream, r.pos), r.gpos);
         db.putSync(keys.category(cat, r.gpos), ZERO);
-        db.putSync(keys.id(r.id), r.gpos);
+        // The id uniqueness check is the put itself (no-overwrite: one B-tree descent, as the server).
+        const isNewId = db.putSync(keys.id(r.id), r.gpos, keysOnly ? {} : NO_OVERWRITE) as unknown;
+        if (isNewId !== true) throw new Error(`duplicate id ${r.id}`);
         db.putSync(keys.time(time, r.gpos), ZERO);
         db.putSync(keys.categoryTime(cat, time, r.gpos), ZERO);
         if (keysOnly) continue;

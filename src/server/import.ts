@@ -13,11 +13,14 @@
  * (the store refuses the incarnation the token opened), so nothing reaches a namespace created
  * again under the same id.
  *
- * The body is parsed as it arrives and committed batch by batch; the next chunk is read only
- * after the batch commits, so a slow store slows the upload (backpressure) and memory stays
- * bounded. `?force=true` clears the namespace in the transaction of the first batch, so a file
- * whose first batch fails to parse or store clears nothing. A client that disconnects stops the
- * import after the current batch.
+ * The body is parsed as it arrives and committed batch by batch. The next batch is parsed while
+ * the previous one commits and syncs (once the store signals it stored, `onStored`, or else once
+ * it is durable), but not stored before that: at most one batch is in flight and one being
+ * parsed, so a slow store slows the upload (backpressure) and memory stays bounded. Progress
+ * events follow durability, in batch order; a failure of the batch in flight is reported before
+ * anything found in the next one. `?force=true` clears the namespace in the transaction of the
+ * first batch, so a file whose first batch fails to parse or store clears nothing. A client that
+ * disconnects stops the import after the current batch.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
@@ -108,6 +111,8 @@ class ImportRun {
   #lines: number[] = [];
   #first = true;
   #closed = false;
+  /** The batch in flight: settles once it is durable and its progress is sent (or it failed). */
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly options: ImportRunOptions,
@@ -136,42 +141,85 @@ class ImportRun {
           this.#batch.push(parseLine(text, number));
           this.#lines.push(number);
           if (this.#batch.length >= IMPORT_BATCH_SIZE) await this.#commit();
-          if (this.#closed) return { error: importFailed('client disconnected'), line: number };
+          if (this.#closed) throw new LineError(importFailed('client disconnected'), number);
         }
       }
       if (this.#batch.length > 0) await this.#commit();
+      await this.#inFlight;
       return { done: true };
     } catch (err) {
-      return this.#failure(err);
+      // The batch in flight holds earlier records: its failure is the first one.
+      const earlier = await this.#inFlight.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      return earlier instanceof BatchFailure
+        ? failureOf(earlier.cause, earlier.lines)
+        : failureOf(err, this.#lines);
     }
   }
 
+  /**
+   * Hands the batch to the store and resolves once it is stored (or durable, for a store that
+   * does not signal `onStored`), so the next batch is parsed meanwhile; rejects if it fails before.
+   * Its progress event is sent once it is durable, after the previous batch's.
+   */
   async #commit(): Promise<void> {
     const batch = this.#batch;
-    const { force, skip } = this.mode;
-    const result = await this.options.store.importBatch(this.ns, batch, {
-      clearFirst: force && this.#first,
-      onExisting: skip ? 'skip' : 'error',
-    });
-    this.#first = false;
-    this.imported += result.imported;
-    this.skipped += result.skipped;
-    const gpos = batch[batch.length - 1]?.globalPosition;
-    this.send(
-      skip ? { imported: this.imported, skipped: this.skipped, gpos } : { imported: this.imported, gpos },
-    );
+    const lines = this.#lines;
     this.#batch = [];
     this.#lines = [];
+    const { force, skip } = this.mode;
+    const previous = this.#inFlight;
+    let stored = (): void => undefined;
+    const isStored = new Promise<void>((resolve) => (stored = resolve));
+    const durable = this.options.store.importBatch(this.ns, batch, {
+      clearFirst: force && this.#first,
+      onExisting: skip ? 'skip' : 'error',
+      onStored: () => stored(),
+    });
+    this.#first = false;
+    const done = durable.then(
+      async (result) => {
+        await previous;
+        this.imported += result.imported;
+        this.skipped += result.skipped;
+        const gpos = batch[batch.length - 1]?.globalPosition;
+        this.send(
+          skip ? { imported: this.imported, skipped: this.skipped, gpos } : { imported: this.imported, gpos },
+        );
+      },
+      async (err: unknown) => {
+        // The previous batch's progress (or failure) goes out first.
+        await previous;
+        throw new BatchFailure(err, lines);
+      },
+    );
+    // Observed by consume(); this only keeps a failure meanwhile from being unhandled.
+    done.catch(() => undefined);
+    this.#inFlight = done;
+    await Promise.race([isStored, done]);
   }
+}
 
-  #failure(err: unknown): Outcome {
-    if (err instanceof LineReadError) return { error: err, line: err.line };
-    if (err instanceof LineError) return { error: err.error, line: err.line };
-    if (err instanceof PositionExistsError || err instanceof InvalidRecordError) {
-      return { error: err, line: this.#lines[err.index] ?? 0 };
-    }
-    const error = isEventoError(err) ? err : importFailed('the import failed', undefined, { cause: err });
-    return { error, line: this.#lines[0] ?? 0 };
+/** The outcome of an import stopped by `err`; `lines` are the line numbers of its batch. */
+function failureOf(err: unknown, lines: readonly number[]): Outcome {
+  if (err instanceof LineReadError) return { error: err, line: err.line };
+  if (err instanceof LineError) return { error: err.error, line: err.line };
+  if (err instanceof PositionExistsError || err instanceof InvalidRecordError) {
+    return { error: err, line: lines[err.index] ?? 0 };
+  }
+  const error = isEventoError(err) ? err : importFailed('the import failed', undefined, { cause: err });
+  return { error, line: lines[0] ?? 0 };
+}
+
+/** A batch's failure, with its records' line numbers. */
+class BatchFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly lines: readonly number[],
+  ) {
+    super('import batch failed');
   }
 }
 

@@ -464,7 +464,11 @@ export class EventStore {
       indexOf = (i) => split.restIndex[i] ?? i;
     }
     if (messages.length > 0 || options.clearFirst === true) {
-      await this.#call(() => this.#backend.importBatch(ref, messages, options), 'IMPORT_FAILED').catch(
+      // A later batch's skip lookups must see this one, so with `skip` it is signalled as stored
+      // only once it resolves (committed and durable).
+      const { onStored, ...unsignalled } = options;
+      const backendOptions = onExisting === 'skip' || onStored === undefined ? unsignalled : options;
+      await this.#call(() => this.#backend.importBatch(ref, messages, backendOptions), 'IMPORT_FAILED').catch(
         (err: unknown) => {
           throw messages === batch ? err : reindexed(err, indexOf);
         },

@@ -174,6 +174,14 @@ export interface ListStreamsOptions {
 export interface ImportOptions {
   /** Delete every message of the namespace in the same transaction, before inserting. */
   clearFirst?: boolean;
+  /**
+   * Called at most once, before `importBatch` resolves, when the batch has passed every check and
+   * its keys are in a transaction that commits before any transaction started later (it may not
+   * be durable yet: the returned promise still resolves only once it is). A caller may start its
+   * next batch from then on, so that batch's work overlaps this one's commit and sync. A backend
+   * without such an earlier point need not call it; the caller then waits for the promise.
+   */
+  onStored?: () => void;
 }
 
 /** Backend differences, declared; code and tests branch on these, never on a backend's name. */

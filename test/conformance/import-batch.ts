@@ -176,6 +176,18 @@ export function importBatchConformance(opts: ConformanceOptions): void {
     expect(await h.store.streamVersion(ns, 'new-1')).toBeNull();
   });
 
+  it('signals a stored batch at most once, before it resolves, and never a refused one', async () => {
+    const ns = await createNamespace(h.store);
+    const signals: string[] = [];
+    const stored = h.store.importBatch(ns, sample(), { onStored: () => signals.push('stored') });
+    await stored.then(() => signals.push('resolved'));
+    expect(['stored,resolved', 'resolved']).toContain(signals.join(','));
+    signals.length = 0;
+    const clash = h.store.importBatch(ns, sample(), { onStored: () => signals.push('stored') });
+    await expect(clash).rejects.toMatchObject({ code: 'POSITION_EXISTS' });
+    expect(signals).toEqual([]);
+  });
+
   it('replaces existing messages when clearFirst is set', async () => {
     const ns = await createNamespace(h.store);
     await h.store.importBatch(ns, sample());

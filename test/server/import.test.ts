@@ -130,6 +130,21 @@ describe('POST /import', () => {
     expect(await count(server, server.adminToken)).toBe(1000);
   });
 
+  it('reports a clash in a later batch at its line and stores nothing from that batch on', async () => {
+    const records = generateRecords(3000);
+    // Batch 2 repeats the id of record 10; batch 3 holds an invalid line that must not be reached.
+    const lines = toNdjson(
+      records.map((r, i) => (i === 1500 ? { ...r, id: records[10]?.id ?? '' } : r)),
+    ).split('\n');
+    lines[2500] = '{"not":"a record"}';
+    const got = await importText(server, server.adminToken, lines.join('\n'));
+    expect(got).toEqual([
+      { imported: 1000, gpos: records[999]?.gpos },
+      expect.objectContaining({ error: 'POSITION_EXISTS', line: 1501 }),
+    ]);
+    expect(await count(server, server.adminToken)).toBe(1000);
+  });
+
   it('answers an empty upload with done and nothing imported', async () => {
     const got = await importText(server, server.adminToken, '');
     expect(got).toEqual([{ done: true, imported: 0, elapsed: expect.stringMatching(/s$/) as unknown }]);

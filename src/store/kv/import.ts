@@ -2,17 +2,20 @@
  * ImportBatch: explicit positions, one child transaction per batch (a throw stores nothing).
  *
  * Each batch stream's name and category are encoded once and its version record (keys.ts `V`) is
- * read once. Every check runs before the first key is put. Clashes first, record by record in
+ * read once. Every check runs before the other keys are put. Clashes first, record by record in
  * batch order: the global position, then (stream, position), then the id, each against the
  * batch's earlier records and the stored keys; the first hit is POSITION_EXISTS. A stored key is
  * looked up only where one can exist (below the namespace's next global position, at or below
- * the stream's version), so an import above everything stored costs one lookup per record, the
- * id's. Then the stream-order check (../stream-order.ts): each batch stream's stored highest
- * message comes from its version record, and records below it get their stored neighbours from
- * the stream index. Then the puts: six keys per record, and once per batch each stream's version
- * record, each category's counters and the namespace's counters, which advance the next global
- * position to above the batch's highest and each stream's version to its highest position,
- * whatever order the records came in.
+ * the stream's version); the id check is the put of the id key itself with LMDB's no-overwrite
+ * flag (refused when the id is stored or earlier in the batch), so an import above everything
+ * stored costs no lookup at all (a refusal throws, and the child transaction stores nothing).
+ * Then the stream-order check (../stream-order.ts): each batch stream's stored highest message
+ * comes from its version record, and records below it get their stored neighbours from the
+ * stream index. Then the puts: five more keys per record, and once per batch each stream's
+ * version record, each category's counters and the namespace's counters, which advance the next
+ * global position to above the batch's highest and each stream's version to its highest
+ * position, whatever order the records came in. Last, `onStored` tells the caller it may start
+ * its next batch (store.ts): this child transaction commits with its parent, before any later.
  *
  * `clearFirst` gives the namespace a fresh space in the same transaction (the old one is purged
  * in the background), so clearing costs the same whatever the namespace holds.
@@ -33,6 +36,7 @@ import {
 import {
   advanceStats,
   advanceVersion,
+  claimId,
   putMessageKeys,
   type CategoryStats,
   type VersionRecord,
@@ -68,6 +72,8 @@ export function importBatch(
     const disorder = streamOrder(db, keys, streams, messages);
     if (disorder !== undefined) throw disorder;
     putBatch(db, keys, stats, streams, messages);
+    // Checked and put: this child transaction commits with its parent, before any later one.
+    options.onStored?.();
     return { moved };
   });
 }
@@ -121,7 +127,6 @@ function checkClashes(
 ): void {
   const gpos = new Set<number>();
   const places = new Set<string>();
-  const ids = new Set<string>();
   messages.forEach((m, index) => {
     const place = `${m.position}\u0000${m.streamName}`;
     const stream = streams.get(m.streamName) as BatchStream;
@@ -142,12 +147,12 @@ function checkClashes(
         `stream ${m.streamName} position ${m.position} already exists`,
       );
     }
-    if (ids.has(m.id) || db.doesExist(keys.id(m.id))) {
+    // Puts the id key (the batch's earlier records' included), so a clash is found in one descent.
+    if (!claimId(db, keys, m)) {
       throw new PositionExistsError(index, 'id', `message id ${m.id} already exists`);
     }
     gpos.add(m.globalPosition);
     places.add(place);
-    ids.add(m.id);
   });
 }
 

@@ -36,7 +36,22 @@ export type CategoryStats = [streams: number, messages: number, name?: string];
 /** The value of the index keys that carry none: msgpack `0`, pre-encoded (no encoder call per put). */
 export const ZERO = asBinary(Buffer.from([0]));
 
-/** A message's six keys (message, stream, category, id and the two time indexes), no counters. */
+/** Put options that store a key only if it is absent (LMDB's MDB_NOOVERWRITE): `putSync` → false. */
+export const NO_OVERWRITE = { noOverwrite: true } as const;
+
+/**
+ * Puts a message's id key (keys.ts `I`) unless the id is stored already, in one B-tree descent
+ * (a lookup and a put would take two); false when it is, and nothing was put.
+ */
+export function claimId(db: Db, keys: SpaceKeys, m: Pick<StoredMessage, 'id' | 'globalPosition'>): boolean {
+  // lmdb-js types putSync as void, but inside a transaction it returns whether the put happened.
+  return (db.putSync(keys.id(m.id), m.globalPosition, NO_OVERWRITE) as unknown) === true;
+}
+
+/**
+ * A message's other five keys (message, stream, category and the two time indexes), no counters;
+ * its id key is put by `claimId`, as its uniqueness check.
+ */
 export function putMessageKeys(db: Db, keys: SpaceKeys, stream: Buffer, cat: Buffer, m: StoredMessage): void {
   db.putSync(keys.message(m.globalPosition), [
     m.id,
@@ -49,7 +64,6 @@ export function putMessageKeys(db: Db, keys: SpaceKeys, stream: Buffer, cat: Buf
   ]);
   db.putSync(keys.stream(stream, m.position), m.globalPosition);
   db.putSync(keys.category(cat, m.globalPosition), ZERO);
-  db.putSync(keys.id(m.id), m.globalPosition);
   db.putSync(keys.time(m.time, m.globalPosition), ZERO);
   db.putSync(keys.categoryTime(cat, m.time, m.globalPosition), ZERO);
 }
@@ -73,7 +87,10 @@ export function advanceStats(stats: SpaceStats, m: StoredMessage, isNewStream: b
   stats[3] = stats[3] === null ? m.time : Math.max(stats[3], m.time);
 }
 
-/** Stores one message's keys and updates its stream's, category's and namespace's counters. */
+/**
+ * Stores one message's keys (its id key is put already, by `claimId`) and updates its stream's,
+ * category's and namespace's counters.
+ */
 export function putMessage(db: Db, keys: SpaceKeys, stats: SpaceStats, m: StoredMessage): void {
   const stream = encodeString(m.streamName);
   const cat = encodeString(category(m.streamName));
@@ -105,7 +122,8 @@ function appendOne(db: Db, keys: SpaceKeys, stats: SpaceStats, message: NewMessa
   if (actual + 1 > MAX_POSITION) return new PositionLimitError('position', MAX_POSITION);
   const globalPosition = stats[0];
   if (globalPosition > MAX_POSITION) return new PositionLimitError('globalPosition', MAX_POSITION);
-  if (db.doesExist(keys.id(message.id))) {
+  // The last check: it puts the id key when the id is new.
+  if (!claimId(db, keys, { id: message.id, globalPosition })) {
     return duplicateMessageId(`message id ${message.id} already exists`);
   }
   const position = actual + 1;
