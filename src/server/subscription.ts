@@ -23,9 +23,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { EventStore, NamespaceTarget } from '../store/event-store.js';
-import type { Commit, CommittedPosition, StoredMessage } from '../store/store.js';
-import { category, isInConsumerGroup } from '../store/stream-name.js';
+import type { CommittedPosition, StoredMessage } from '../store/store.js';
+import { pokeText, type PokeBatch, type PokeSlice } from './poke-batch.js';
+import type { SharedReads } from './shared-reads.js';
 import type { SubscriptionSpec } from './subscribe-params.js';
+import { filterKey, orderKey } from './subscription-group.js';
 
 /** Limits of one subscription. */
 export interface SubscriptionLimits {
@@ -35,18 +37,6 @@ export interface SubscriptionLimits {
   stallTimeoutMs: number;
   /** Live positions held while the backlog is read, before falling back to another read. */
   maxPending: number;
-}
-
-/** The poke of each committed message, built once however many subscriptions send it. */
-const pokeTexts = new WeakMap<CommittedPosition, string>();
-
-function pokeText(m: CommittedPosition): string {
-  let text = pokeTexts.get(m);
-  if (text === undefined) {
-    text = `event: poke\ndata: {"stream":${JSON.stringify(m.streamName)},"position":${m.position},"globalPosition":${m.globalPosition}}\n\n`;
-    pokeTexts.set(m, text);
-  }
-  return text;
 }
 
 /** Rows per backlog read. */
@@ -76,9 +66,17 @@ export class Subscription {
     private readonly target: NamespaceTarget,
     private readonly res: ServerResponse,
     private readonly store: EventStore,
-    options: { sharedStorage: boolean; limits?: Partial<SubscriptionLimits>; onEnd: () => void },
+    options: {
+      sharedStorage: boolean;
+      reads: SharedReads;
+      limits?: Partial<SubscriptionLimits>;
+      onEnd: () => void;
+    },
   ) {
     this.namespace = typeof target === 'string' ? target : target.id;
+    this.#reads = options.reads;
+    const incarnation = typeof target === 'string' ? '' : target.incarnation;
+    this.#readKey = `${this.namespace}\n${incarnation}\n${filterKey(spec)}\n`;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#cursor = spec.kind === 'stream' ? spec.position - 1 : Math.max(1, spec.position) - 1;
     this.#readsOnly = options.sharedStorage || (spec.kind === 'category' && spec.correlation !== undefined);
@@ -87,6 +85,9 @@ export class Subscription {
   }
 
   readonly #onEnd: () => void;
+  readonly #reads: SharedReads;
+  /** This subscription's pages in `SharedReads`, less the start position. */
+  readonly #readKey: string;
 
   /** True once the stream has ended. */
   get ended(): boolean {
@@ -99,16 +100,12 @@ export class Subscription {
     if (!this.#ended) this.#write(': ready\n\n');
   }
 
-  /** A commit in this namespace (from the hub, synchronously on the write path). */
-  offer(commit: Commit): void {
+  /**
+   * A commit's positions that this subscription's filter matches, in its order, from its group
+   * (subscription-group.ts), synchronously on the write path; their pokes are `batch` from `start`.
+   */
+  offer(matching: readonly CommittedPosition[], batch: PokeBatch, start: number): void {
     if (this.#ended) return;
-    if (commit.missed === true) {
-      // Commits may have gone unreported: read from the cursor (what is poked stays exact).
-      this.#wake();
-      return;
-    }
-    const matching = commit.messages.filter((m) => this.#matches(m));
-    if (matching.length === 0) return;
     if (this.#readsOnly || this.#stalled) {
       this.#wake();
       return;
@@ -118,7 +115,19 @@ export class Subscription {
       else this.#pending.push(...matching);
       return;
     }
+    if (this.#key(matching[0] as CommittedPosition) > this.#cursor) {
+      // Live and all of it new (the usual case): send the group's shared pokes.
+      this.#cursor = this.#key(matching[matching.length - 1] as CommittedPosition);
+      this.#queueSlice(batch, start, start + matching.length);
+      if (this.#buffered > this.#limits.maxBufferBytes) this.#stall();
+      return;
+    }
     this.#pokeAll(matching);
+  }
+
+  /** Commits may have gone unreported: read from the cursor. */
+  resync(): void {
+    if (!this.#ended) this.#wake();
   }
 
   /** Writes a comment (keepalive); ignored while the client's buffer is full. */
@@ -136,16 +145,8 @@ export class Subscription {
     this.#onEnd();
   }
 
-  #matches(m: CommittedPosition): boolean {
-    const spec = this.spec;
-    if (spec.kind === 'all') return true;
-    if (spec.kind === 'stream') return m.streamName === spec.stream;
-    if (category(m.streamName) !== spec.category) return false;
-    return spec.consumerGroup === undefined || isInConsumerGroup(m.streamName, spec.consumerGroup);
-  }
-
   #key(m: CommittedPosition): number {
-    return this.spec.kind === 'stream' ? m.position : m.globalPosition;
+    return orderKey(this.spec, m);
   }
 
   #pokeAll(positions: readonly CommittedPosition[]): void {
@@ -167,23 +168,49 @@ export class Subscription {
    */
   #write(text: string): void {
     if (this.res.destroyed) return;
-    if (this.#out === '') process.nextTick(() => this.#flush());
-    this.#out += text;
+    if (this.#out.length === 0) process.nextTick(() => this.#flush());
+    this.#out.push(text);
+    this.#outChars += text.length;
   }
 
-  /** Hands the queued text to the socket now. */
+  /** Queues the pokes `[start, end)` of `batch`, joining the run queued just before when it continues it. */
+  #queueSlice(batch: PokeBatch, start: number, end: number): void {
+    if (this.res.destroyed) return;
+    const last = this.#out[this.#out.length - 1];
+    if (typeof last === 'object' && last.batch === batch && last.end === start) last.end = end;
+    else {
+      if (this.#out.length === 0) process.nextTick(() => this.#flush());
+      this.#out.push({ batch, start, end });
+    }
+    this.#outChars += batch.charsOf(start, end);
+  }
+
+  /**
+   * Hands the queued text to the socket now: when it is one run of a group's pokes (the usual
+   * case), the Buffer every member of the group writes.
+   */
   #flush(): void {
-    const text = this.#out;
-    this.#out = '';
-    if (text !== '' && !this.res.destroyed) this.res.write(text);
+    const out = this.#out;
+    if (out.length === 0) return;
+    this.#out = [];
+    this.#outChars = 0;
+    if (this.res.destroyed) return;
+    const only = out.length === 1 ? out[0] : undefined;
+    if (typeof only === 'object') this.res.write(only.batch.bytes(only.start, only.end));
+    else
+      this.res.write(
+        out.map((part) => (typeof part === 'string' ? part : part.batch.text(part.start, part.end))).join(''),
+      );
   }
 
   /** Bytes waiting for the client: in the socket's buffer and queued for it. */
   get #buffered(): number {
-    return this.res.writableLength + this.#out.length;
+    return this.res.writableLength + this.#outChars;
   }
 
-  #out = '';
+  /** Queued for the next `res.write`: text, and runs of group pokes. */
+  #out: (string | PokeSlice)[] = [];
+  #outChars = 0;
 
   /** Starts a read from the cursor, or asks the running one to read again. */
   #wake(): void {
@@ -225,7 +252,12 @@ export class Subscription {
     }
   }
 
+  /** One page from `from`, shared with subscriptions of the same filter reading it now (shared-reads.ts). */
   #read(from: number): Promise<StoredMessage[]> {
+    return this.#reads.read(this.#readKey + String(from), () => this.#readOwn(from));
+  }
+
+  #readOwn(from: number): Promise<StoredMessage[]> {
     const spec = this.spec;
     const { store, target: ns } = this;
     if (spec.kind === 'stream') return store.getStream(ns, spec.stream, { position: from, batchSize: PAGE });
