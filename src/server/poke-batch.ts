@@ -5,6 +5,7 @@
  * (encoded once) instead of building and encoding a string of its own.
  */
 import type { CommittedPosition } from '../store/store.js';
+import { frameChunk } from './sse-output.js';
 
 /** The poke of each committed message, built once however many subscriptions send it. */
 const pokeTexts = new WeakMap<CommittedPosition, string>();
@@ -30,8 +31,9 @@ export interface PokeSlice {
 export class PokeBatch {
   readonly #texts: string[] = [];
   #chars = 0;
-  /** The last slice encoded: most members of a group ask for the same one. */
+  /** The last slice encoded and framed: most members of a group ask for the same one. */
   #encoded: { start: number; end: number; bytes: Buffer } | null = null;
+  #framed: { start: number; end: number; chunk: Buffer } | null = null;
 
   /** Number of pokes so far. */
   get length(): number {
@@ -72,5 +74,14 @@ export class PokeBatch {
     const bytes = Buffer.from(this.text(start, end), 'utf8');
     this.#encoded = { start, end, bytes };
     return bytes;
+  }
+
+  /** The pokes `[start, end)` as one HTTP chunk (sse-output.ts), framed once for every member that asks. */
+  chunk(start: number, end: number): Buffer {
+    const cached = this.#framed;
+    if (cached !== null && cached.start === start && cached.end === end) return cached.chunk;
+    const chunk = frameChunk(this.text(start, end));
+    this.#framed = { start, end, chunk };
+    return chunk;
   }
 }

@@ -24,8 +24,9 @@
 import type { ServerResponse } from 'node:http';
 import type { EventStore, NamespaceTarget } from '../store/event-store.js';
 import type { CommittedPosition, StoredMessage } from '../store/store.js';
-import { pokeText, type PokeBatch, type PokeSlice } from './poke-batch.js';
+import { pokeText, type PokeBatch } from './poke-batch.js';
 import type { SharedReads } from './shared-reads.js';
+import { SseOutput } from './sse-output.js';
 import type { SubscriptionSpec } from './subscribe-params.js';
 import { filterKey, orderKey } from './subscription-group.js';
 
@@ -80,11 +81,14 @@ export class Subscription {
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#cursor = spec.kind === 'stream' ? spec.position - 1 : Math.max(1, spec.position) - 1;
     this.#readsOnly = options.sharedStorage || (spec.kind === 'category' && spec.correlation !== undefined);
+    this.#out = new SseOutput(res);
     res.once('close', () => this.end());
     this.#onEnd = options.onEnd;
   }
 
   readonly #onEnd: () => void;
+  /** What goes to the client (the route has sent the response header). */
+  readonly #out: SseOutput;
   readonly #reads: SharedReads;
   /** This subscription's pages in `SharedReads`, less the start position. */
   readonly #readKey: string;
@@ -97,7 +101,7 @@ export class Subscription {
   /** Reads and pokes the backlog, then `: ready`; live pokes follow from `offer`. */
   async start(): Promise<void> {
     await this.#catchUp();
-    if (!this.#ended) this.#write(': ready\n\n');
+    if (!this.#ended) this.#out.write(': ready\n\n');
   }
 
   /**
@@ -118,8 +122,8 @@ export class Subscription {
     if (this.#key(matching[0] as CommittedPosition) > this.#cursor) {
       // Live and all of it new (the usual case): send the group's shared pokes.
       this.#cursor = this.#key(matching[matching.length - 1] as CommittedPosition);
-      this.#queueSlice(batch, start, start + matching.length);
-      if (this.#buffered > this.#limits.maxBufferBytes) this.#stall();
+      this.#out.writeSlice(batch, start, start + matching.length);
+      if (this.#out.buffered > this.#limits.maxBufferBytes) this.#stall();
       return;
     }
     this.#pokeAll(matching);
@@ -132,16 +136,14 @@ export class Subscription {
 
   /** Writes a comment (keepalive); ignored while the client's buffer is full. */
   comment(text: string): void {
-    if (!this.#ended && !this.#stalled) this.#write(`: ${text}\n\n`);
+    if (!this.#ended && !this.#stalled) this.#out.write(`: ${text}\n\n`);
   }
 
   /** Ends the stream, with `: closed: <reason>` when given. */
   end(reason?: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#flush();
-    if (reason !== undefined && !this.res.destroyed) this.res.write(`: closed: ${reason}\n\n`);
-    this.res.end();
+    this.#out.end(reason === undefined ? undefined : `: closed: ${reason}\n\n`);
     this.#onEnd();
   }
 
@@ -153,64 +155,13 @@ export class Subscription {
     const sorted =
       positions.length > 1 ? [...positions].sort((a, b) => this.#key(a) - this.#key(b)) : positions;
     for (const m of sorted) if (this.#key(m) > this.#cursor) this.#poke(m);
-    if (this.#buffered > this.#limits.maxBufferBytes) this.#stall();
+    if (this.#out.buffered > this.#limits.maxBufferBytes) this.#stall();
   }
 
   #poke(m: CommittedPosition): void {
     this.#cursor = this.#key(m);
-    this.#write(pokeText(m));
+    this.#out.write(pokeText(m));
   }
-
-  /**
-   * Queues `text`; what one event-loop turn queues leaves in one `res.write` (a group commit
-   * resolves many writes in the same turn, each a commit of its own), instead of one `res.write`
-   * per poke with its stream bookkeeping (docs/PERFORMANCE.md, the /subscribe profile).
-   */
-  #write(text: string): void {
-    if (this.res.destroyed) return;
-    if (this.#out.length === 0) process.nextTick(() => this.#flush());
-    this.#out.push(text);
-    this.#outChars += text.length;
-  }
-
-  /** Queues the pokes `[start, end)` of `batch`, joining the run queued just before when it continues it. */
-  #queueSlice(batch: PokeBatch, start: number, end: number): void {
-    if (this.res.destroyed) return;
-    const last = this.#out[this.#out.length - 1];
-    if (typeof last === 'object' && last.batch === batch && last.end === start) last.end = end;
-    else {
-      if (this.#out.length === 0) process.nextTick(() => this.#flush());
-      this.#out.push({ batch, start, end });
-    }
-    this.#outChars += batch.charsOf(start, end);
-  }
-
-  /**
-   * Hands the queued text to the socket now: when it is one run of a group's pokes (the usual
-   * case), the Buffer every member of the group writes.
-   */
-  #flush(): void {
-    const out = this.#out;
-    if (out.length === 0) return;
-    this.#out = [];
-    this.#outChars = 0;
-    if (this.res.destroyed) return;
-    const only = out.length === 1 ? out[0] : undefined;
-    if (typeof only === 'object') this.res.write(only.batch.bytes(only.start, only.end));
-    else
-      this.res.write(
-        out.map((part) => (typeof part === 'string' ? part : part.batch.text(part.start, part.end))).join(''),
-      );
-  }
-
-  /** Bytes waiting for the client: in the socket's buffer and queued for it. */
-  get #buffered(): number {
-    return this.res.writableLength + this.#outChars;
-  }
-
-  /** Queued for the next `res.write`: text, and runs of group pokes. */
-  #out: (string | PokeSlice)[] = [];
-  #outChars = 0;
 
   /** Starts a read from the cursor, or asks the running one to read again. */
   #wake(): void {
@@ -246,9 +197,9 @@ export class Subscription {
       if (this.#ended) return;
       const page = await this.#read(this.#cursor + 1);
       for (const m of page) this.#poke(m);
-      this.#flush();
+      this.#out.flush();
       if (page.length < PAGE) return;
-      if (this.res.writableLength > this.#limits.maxBufferBytes && !(await this.#drained())) return;
+      if (this.#out.buffered > this.#limits.maxBufferBytes && !(await this.#drained())) return;
     }
   }
 
@@ -288,7 +239,7 @@ export class Subscription {
     return new Promise((resolve) => {
       const done = (ok: boolean): void => {
         clearTimeout(timer);
-        this.res.off('drain', onDrain);
+        stopWaiting();
         this.res.off('close', onClose);
         if (!ok) this.end('too slow: the client did not read its pokes; reconnect from your last position');
         resolve(ok && !this.#ended);
@@ -296,7 +247,7 @@ export class Subscription {
       const onDrain = (): void => done(true);
       const onClose = (): void => done(false);
       const timer = setTimeout(() => done(false), this.#limits.stallTimeoutMs);
-      this.res.once('drain', onDrain);
+      const stopWaiting = this.#out.onceDrained(onDrain);
       this.res.once('close', onClose);
     });
   }
