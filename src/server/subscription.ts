@@ -20,6 +20,11 @@
  * at most `maxBufferBytes` wait in memory: the subscription then stops pushing, waits for the client
  * to drain and catches up from the store; a client that does not drain within `stallTimeoutMs` is
  * disconnected with `: closed: too slow` and reconnects from its last position. Nothing is skipped.
+ *
+ * Shared work: the hub offers each commit through the subscription's group (subscription-group.ts:
+ * the subscriptions of the namespace with the same filter), which matches it once and builds the
+ * pokes once; a live subscription that is sent all of them writes the group's pre-framed chunk
+ * (sse-output.ts). Store reads of the same page at the same time are shared (shared-reads.ts).
  */
 import type { ServerResponse } from 'node:http';
 import type { EventStore, NamespaceTarget } from '../store/event-store.js';
