@@ -23,6 +23,8 @@ let recording = false;
 
 const GPOS = Buffer.from('"globalPosition":');
 const READY = Buffer.from('\n: ready\n\n');
+const STATUS_OK = Buffer.from('HTTP/1.1 200');
+const EMPTY: Buffer = Buffer.alloc(0);
 const NINE = 57;
 const ZERO = 48;
 
@@ -61,33 +63,37 @@ function subscribe(url: string, token: string, path: string): Promise<void> {
     const socket = connect({ host: hostname, port: Number(port), noDelay: true }, () => {
       socket.write(`GET ${path}${sep}token=${token} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
     });
-    let ready = false;
-    let head = '';
-    let tail: Buffer | null = null;
+    let state: 'status' | 'backlog' | 'live' = 'status';
+    let tail: Buffer = EMPTY;
     socket.on('data', (chunk: Buffer) => {
-      if (!ready) {
-        // Before `: ready`: the status line and the backlog (not recorded), as text.
-        head += chunk.toString('latin1');
-        if (!head.startsWith('HTTP/1.1 200')) {
-          if (head.includes('\r\n\r\n'))
-            reject(new Error(`subscribe ${path}: ${head.split('\r\n')[0] ?? ''}`));
+      let bytes: Buffer = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+      if (state === 'status') {
+        if (bytes.length < STATUS_OK.length) {
+          tail = bytes;
           return;
         }
-        const end = head.indexOf(READY.toString('latin1'));
-        if (end === -1) return;
-        pokes += head.slice(0, end).split('"globalPosition":').length - 1;
-        ready = true;
-        resolve();
-        const rest = Buffer.from(head.slice(end + READY.length), 'latin1');
-        head = '';
-        if (rest.length > 0) tail = rest.subarray(scan(rest));
-        return;
+        if (!bytes.subarray(0, STATUS_OK.length).equals(STATUS_OK)) {
+          reject(new Error(`subscribe ${path}: ${bytes.toString('latin1').split('\r\n')[0] ?? ''}`));
+          socket.destroy();
+          return;
+        }
+        state = 'backlog';
       }
-      const bytes = tail === null || tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+      if (state === 'backlog') {
+        // The backlog's pokes are counted (not recorded: `record` comes after `ready`).
+        const at = bytes.indexOf(READY);
+        if (at !== -1) {
+          scan(bytes.subarray(0, at));
+          bytes = bytes.subarray(at + READY.length);
+          state = 'live';
+          resolve();
+        }
+      }
+      // What `scan` leaves unparsed (a cut poke, or the last bytes: `: ready` may be cut too).
       tail = bytes.subarray(scan(bytes));
     });
     socket.on('error', (err) => {
-      if (!ready) reject(err);
+      if (state !== 'live') reject(err);
     });
     sockets.push(socket);
   });
