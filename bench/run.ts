@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- rpc|import|subscribe|pull|redact|window|pg] [--events N] [--sizes N,M]
- * [--scenario-ms MS] [--window-events N] [--soak-ms MS]`: prints the
+ * [--scenario-ms MS] [--window-events N] [--soak-ms MS] [--backend sqlite|postgres] [--db-url URL]`:
+ * prints the
  * machine, then the RPC and import/export tables and the goals. Temp dirs and servers are
  * removed/killed at the end, also on failure and on Ctrl-C.
  */
@@ -9,6 +10,7 @@ import { runCleanup } from './cleanup.js';
 import { runImportExportBench } from './import-export-bench.js';
 import { runRedactInspectBench } from './redact-inspect-bench.js';
 import { runPgBench } from './pg-bench.js';
+import { startBenchPostgres } from './pg-server.js';
 import { machineTable } from './machine.js';
 import { runPullBench } from './pull-bench.js';
 import { runRpcBench } from './rpc-bench.js';
@@ -23,6 +25,8 @@ interface RunOptions {
   events: number;
   windowEvents: number;
   soakMs: number;
+  backend: 'sqlite' | 'postgres';
+  dbUrl: string | undefined;
 }
 
 function parseRunArgs(argv: string[]): RunOptions {
@@ -35,6 +39,9 @@ function parseRunArgs(argv: string[]): RunOptions {
       'scenario-ms': { type: 'string', default: '4000' },
       'window-events': { type: 'string', default: '1000000' },
       'soak-ms': { type: 'string', default: '0' },
+      // subscribe: the server's store (default SQLite in its data dir); `postgres` starts one.
+      backend: { type: 'string', default: 'sqlite' },
+      'db-url': { type: 'string' },
     },
   });
   const all = ['rpc', 'import', 'subscribe', 'pull', 'redact', 'window', 'pg'];
@@ -51,7 +58,23 @@ function parseRunArgs(argv: string[]): RunOptions {
     events,
     windowEvents: Number(values['window-events']),
     soakMs: Number(values['soak-ms']),
+    backend: parseBackend(values.backend),
+    dbUrl: values['db-url'],
   };
+}
+
+function parseBackend(value: string | undefined): 'sqlite' | 'postgres' {
+  if (value === 'sqlite' || value === 'postgres') return value;
+  throw new Error('--backend: sqlite or postgres');
+}
+
+/** `serve` flags and a label for the subscribe bench's store (`--db-url`, or `--backend postgres`). */
+async function subscribeStore(options: RunOptions): Promise<{ serveArgs?: string[]; storeLabel?: string }> {
+  if (options.dbUrl !== undefined)
+    return { serveArgs: ['--db-url', options.dbUrl], storeLabel: 'given --db-url' };
+  if (options.backend === 'sqlite') return {};
+  const pgs = await startBenchPostgres();
+  return { serveArgs: ['--db-url', await pgs.createDatabase('subscribe')], storeLabel: 'PostgreSQL' };
 }
 
 function print(table: Table): void {
@@ -69,7 +92,11 @@ async function main(): Promise<void> {
     goals.push(...rpc.goals);
   }
   if (options.parts.has('subscribe')) {
-    const sub = await runSubscribeBench({ scenarioMs: options.scenarioMs, soakMs: options.soakMs });
+    const sub = await runSubscribeBench({
+      scenarioMs: options.scenarioMs,
+      soakMs: options.soakMs,
+      ...(await subscribeStore(options)),
+    });
     sub.tables.forEach(print);
     goals.push(...sub.goals);
   }

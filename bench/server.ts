@@ -8,8 +8,12 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { onCleanup } from './cleanup.js';
 
-/** The launcher every benchmark spawns (needs `npm run build`). */
-export const BIN = fileURLToPath(new URL('../bin/eventodb', import.meta.url));
+/**
+ * The launcher every benchmark spawns (needs `npm run build`); `BENCH_EVENTODB_BIN` points the
+ * servers at another build (e.g. an older commit's, for a before/after run with the same bench).
+ */
+export const BIN =
+  process.env['BENCH_EVENTODB_BIN'] ?? fileURLToPath(new URL('../bin/eventodb', import.meta.url));
 /** Node flags of `npm start` (package.json), so the bench measures the server as it is started. */
 const SERVE_NODE_FLAGS = ['--max-semi-space-size=8'];
 /** Extra node flags for the server from `BENCH_SERVER_NODE_FLAGS` (e.g. `--cpu-prof`), space-separated. */

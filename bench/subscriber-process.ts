@@ -8,7 +8,7 @@
  * processes on one machine) of each poke; `{close: true}` ends every subscription and answers
  * `{pokes, arrivals}` (arrivals as `[globalPosition, time]`).
  */
-import { get, type ClientRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 
 interface Command {
   open?: { url: string; token: string; paths: string[] };
@@ -16,37 +16,86 @@ interface Command {
   close?: boolean;
 }
 
-const requests: ClientRequest[] = [];
+const sockets: Socket[] = [];
 const arrivals: [number, number][] = [];
 let pokes = 0;
 let recording = false;
 
-function onPoke(gpos: number): void {
-  pokes++;
-  if (recording) arrivals.push([gpos, performance.timeOrigin + performance.now()]);
+const GPOS = Buffer.from('"globalPosition":');
+const READY = Buffer.from('\n: ready\n\n');
+const STATUS_OK = Buffer.from('HTTP/1.1 200');
+const EMPTY: Buffer = Buffer.alloc(0);
+const NINE = 57;
+const ZERO = 48;
+
+/**
+ * Counts the pokes in `bytes` (one read of the socket) and records their global positions; returns
+ * the offset of the first byte not fully parsed (a poke cut by the end of the read). Works on the
+ * raw bytes of the chunked response: the chunk-size lines the server puts between its writes never
+ * contain the pattern, and the server never splits a poke over two writes.
+ */
+function scan(bytes: Buffer): number {
+  let at = bytes.indexOf(GPOS);
+  let parsed = 0;
+  const now = recording ? performance.timeOrigin + performance.now() : 0;
+  while (at !== -1) {
+    let i = at + GPOS.length;
+    let gpos = 0;
+    for (let c = bytes[i]; c !== undefined && c >= ZERO && c <= NINE; c = bytes[++i])
+      gpos = gpos * 10 + (c - ZERO);
+    if (i >= bytes.length) return at; // cut: parse again with the next read
+    pokes++;
+    if (recording) arrivals.push([gpos, now]);
+    parsed = i;
+    at = bytes.indexOf(GPOS, i);
+  }
+  return Math.max(parsed, bytes.length - GPOS.length);
 }
 
+/**
+ * One subscription on a raw socket (an HTTP/1.1 GET; the response is scanned as bytes, with no
+ * HTTP parser or string decoding: the subscribers share the machine's two cores with the server).
+ */
 function subscribe(url: string, token: string, path: string): Promise<void> {
+  const { hostname, port } = new URL(url);
+  const sep = path.includes('?') ? '&' : '?';
   return new Promise((resolve, reject) => {
-    const sep = path.includes('?') ? '&' : '?';
-    const req = get(`${url}${path}${sep}token=${token}`, { agent: false }, (res) => {
-      let buffered = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        let end = buffered.indexOf('\n\n');
-        while (end !== -1) {
-          const block = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          end = buffered.indexOf('\n\n');
-          const match = /"globalPosition":(\d+)/.exec(block);
-          if (match?.[1] !== undefined) onPoke(Number(match[1]));
-          else if (block === ': ready') resolve();
-        }
-      });
+    const socket = connect({ host: hostname, port: Number(port), noDelay: true }, () => {
+      socket.write(`GET ${path}${sep}token=${token} HTTP/1.1\r\nHost: ${hostname}\r\n\r\n`);
     });
-    req.on('error', reject);
-    requests.push(req);
+    let state: 'status' | 'backlog' | 'live' = 'status';
+    let tail: Buffer = EMPTY;
+    socket.on('data', (chunk: Buffer) => {
+      let bytes: Buffer = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+      if (state === 'status') {
+        if (bytes.length < STATUS_OK.length) {
+          tail = bytes;
+          return;
+        }
+        if (!bytes.subarray(0, STATUS_OK.length).equals(STATUS_OK)) {
+          reject(new Error(`subscribe ${path}: ${bytes.toString('latin1').split('\r\n')[0] ?? ''}`));
+          socket.destroy();
+          return;
+        }
+        state = 'backlog';
+      }
+      if (state === 'backlog') {
+        // The backlog's pokes are counted (not recorded: `record` comes after `ready`).
+        const at = bytes.indexOf(READY);
+        if (at !== -1) {
+          scan(bytes.subarray(0, at));
+          bytes = bytes.subarray(at + READY.length);
+          state = 'live';
+          resolve();
+        }
+      }
+      // What `scan` leaves unparsed (a cut poke, or the last bytes: `: ready` may be cut too).
+      tail = bytes.subarray(scan(bytes));
+    });
+    socket.on('error', (err) => {
+      if (state !== 'live') reject(err);
+    });
+    sockets.push(socket);
   });
 }
 
@@ -60,7 +109,7 @@ process.on('message', (command: Command) => {
   } else if (command.record === true) {
     recording = true;
   } else if (command.close === true) {
-    for (const req of requests) req.destroy();
+    for (const socket of sockets) socket.destroy();
     process.send?.({ pokes, arrivals }, () => process.exit(0));
   }
 });

@@ -45,6 +45,7 @@ export function registerSubscribeRoute(
     res.flushHeaders();
     const subscription: Subscription = new Subscription(spec, auth.ref, res, deps.store, {
       sharedStorage: deps.store.supports.sharedStorage,
+      reads: options.hub.reads,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       onEnd: () => options.hub.remove(subscription),
     });

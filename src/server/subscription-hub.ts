@@ -1,13 +1,18 @@
 /**
  * The subscription hub: one commit listener on the store for the whole server, handing each
- * commit to the open subscriptions of its namespace (subscription.ts does the rest). It also sends
+ * commit to the subscription groups of its namespace (subscription-group.ts: the subscriptions
+ * with the same filter, which pick the matching positions and build the pokes once per commit;
+ * subscription.ts does the rest). It owns the store reads shared between subscriptions
+ * (shared-reads.ts) and tells them of each commit before the subscriptions hear of it. It also sends
  * every subscription a keepalive comment and re-checks its token on a timer, and ends them all at
  * shutdown. The hub knows nothing of backends: whatever the store reports as committed (this
  * process's writes and imports, and other processes' on shared storage) reaches it the same way.
  */
 import type { EventStore } from '../store/event-store.js';
 import type { Commit } from '../store/store.js';
+import { SharedReads } from './shared-reads.js';
 import type { Subscription } from './subscription.js';
+import { filterKey, SubscriptionGroup, viewCommit } from './subscription-group.js';
 
 export interface HubOptions {
   /** Milliseconds between `: keepalive` comments (default 15 s). */
@@ -23,10 +28,13 @@ interface Entry {
 }
 
 export class SubscriptionHub {
-  readonly #byNamespace = new Map<string, Map<Subscription, Entry>>();
+  /** Store reads shared by subscriptions that read the same page at the same time. */
+  readonly reads = new SharedReads();
+  readonly #entries = new Map<Subscription, Entry>();
+  /** Namespace id → filter key → group. */
+  readonly #groups = new Map<string, Map<string, SubscriptionGroup>>();
   readonly #stopListening: () => void;
   readonly #timers: NodeJS.Timeout[];
-  #size = 0;
 
   constructor(store: EventStore, options: HubOptions = {}) {
     this.#stopListening = store.onCommit((commit) => this.#dispatch(commit));
@@ -42,26 +50,36 @@ export class SubscriptionHub {
 
   /** Open subscriptions. */
   get size(): number {
-    return this.#size;
+    return this.#entries.size;
   }
 
   /** Registers a subscription (before it reads its backlog); it leaves by itself when it ends. */
   add(subscription: Subscription, stillAuthorized: () => Promise<boolean>): void {
-    let set = this.#byNamespace.get(subscription.namespace);
-    if (set === undefined) {
-      set = new Map();
-      this.#byNamespace.set(subscription.namespace, set);
+    let groups = this.#groups.get(subscription.namespace);
+    if (groups === undefined) {
+      groups = new Map();
+      this.#groups.set(subscription.namespace, groups);
     }
-    set.set(subscription, { subscription, stillAuthorized });
-    this.#size++;
+    const key = filterKey(subscription.spec);
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = new SubscriptionGroup(subscription.spec);
+      groups.set(key, group);
+    }
+    group.members.add(subscription);
+    this.#entries.set(subscription, { subscription, stillAuthorized });
   }
 
   /** Called by a subscription when it ends. */
   remove(subscription: Subscription): void {
-    const set = this.#byNamespace.get(subscription.namespace);
-    if (set?.delete(subscription) !== true) return;
-    this.#size--;
-    if (set.size === 0) this.#byNamespace.delete(subscription.namespace);
+    if (!this.#entries.delete(subscription)) return;
+    const groups = this.#groups.get(subscription.namespace);
+    const key = filterKey(subscription.spec);
+    const group = groups?.get(key);
+    if (groups === undefined || group === undefined) return;
+    group.members.delete(subscription);
+    if (group.members.size === 0) groups.delete(key);
+    if (groups.size === 0) this.#groups.delete(subscription.namespace);
   }
 
   /** Ends every subscription with `reason` and stops listening. */
@@ -72,12 +90,20 @@ export class SubscriptionHub {
   }
 
   #dispatch(commit: Commit): void {
-    const set = this.#byNamespace.get(commit.namespace);
-    if (set !== undefined) for (const entry of set.values()) entry.subscription.offer(commit);
+    this.reads.committed();
+    const groups = this.#groups.get(commit.namespace);
+    if (groups === undefined) return;
+    if (commit.missed === true) {
+      // Commits may have gone unreported: each reads from its cursor (what is poked stays exact).
+      for (const group of groups.values()) for (const member of group.members) member.resync();
+      return;
+    }
+    const view = viewCommit(commit.messages);
+    for (const group of groups.values()) group.offer(view);
   }
 
   #each(fn: (entry: Entry) => void): void {
-    for (const set of [...this.#byNamespace.values()]) for (const entry of [...set.values()]) fn(entry);
+    for (const entry of [...this.#entries.values()]) fn(entry);
   }
 
   #checkTokens(): void {

@@ -20,12 +20,20 @@
  * at most `maxBufferBytes` wait in memory: the subscription then stops pushing, waits for the client
  * to drain and catches up from the store; a client that does not drain within `stallTimeoutMs` is
  * disconnected with `: closed: too slow` and reconnects from its last position. Nothing is skipped.
+ *
+ * Shared work: the hub offers each commit through the subscription's group (subscription-group.ts:
+ * the subscriptions of the namespace with the same filter), which matches it once and builds the
+ * pokes once; a live subscription that is sent all of them writes the group's pre-framed chunk
+ * (sse-output.ts). Store reads of the same page at the same time are shared (shared-reads.ts).
  */
 import type { ServerResponse } from 'node:http';
 import type { EventStore, NamespaceTarget } from '../store/event-store.js';
-import type { Commit, CommittedPosition, StoredMessage } from '../store/store.js';
-import { category, isInConsumerGroup } from '../store/stream-name.js';
+import type { CommittedPosition, StoredMessage } from '../store/store.js';
+import { pokeText, type PokeBatch } from './poke-batch.js';
+import type { SharedReads } from './shared-reads.js';
+import { SseOutput } from './sse-output.js';
 import type { SubscriptionSpec } from './subscribe-params.js';
+import { filterKey, orderKey } from './subscription-group.js';
 
 /** Limits of one subscription. */
 export interface SubscriptionLimits {
@@ -35,18 +43,6 @@ export interface SubscriptionLimits {
   stallTimeoutMs: number;
   /** Live positions held while the backlog is read, before falling back to another read. */
   maxPending: number;
-}
-
-/** The poke of each committed message, built once however many subscriptions send it. */
-const pokeTexts = new WeakMap<CommittedPosition, string>();
-
-function pokeText(m: CommittedPosition): string {
-  let text = pokeTexts.get(m);
-  if (text === undefined) {
-    text = `event: poke\ndata: {"stream":${JSON.stringify(m.streamName)},"position":${m.position},"globalPosition":${m.globalPosition}}\n\n`;
-    pokeTexts.set(m, text);
-  }
-  return text;
 }
 
 /** Rows per backlog read. */
@@ -76,17 +72,31 @@ export class Subscription {
     private readonly target: NamespaceTarget,
     private readonly res: ServerResponse,
     private readonly store: EventStore,
-    options: { sharedStorage: boolean; limits?: Partial<SubscriptionLimits>; onEnd: () => void },
+    options: {
+      sharedStorage: boolean;
+      reads: SharedReads;
+      limits?: Partial<SubscriptionLimits>;
+      onEnd: () => void;
+    },
   ) {
     this.namespace = typeof target === 'string' ? target : target.id;
+    this.#reads = options.reads;
+    const incarnation = typeof target === 'string' ? '' : target.incarnation;
+    this.#readKey = `${this.namespace}\n${incarnation}\n${filterKey(spec)}\n`;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#cursor = spec.kind === 'stream' ? spec.position - 1 : Math.max(1, spec.position) - 1;
     this.#readsOnly = options.sharedStorage || (spec.kind === 'category' && spec.correlation !== undefined);
+    this.#out = new SseOutput(res);
     res.once('close', () => this.end());
     this.#onEnd = options.onEnd;
   }
 
   readonly #onEnd: () => void;
+  /** What goes to the client (the route has sent the response header). */
+  readonly #out: SseOutput;
+  readonly #reads: SharedReads;
+  /** This subscription's pages in `SharedReads`, less the start position. */
+  readonly #readKey: string;
 
   /** True once the stream has ended. */
   get ended(): boolean {
@@ -96,19 +106,15 @@ export class Subscription {
   /** Reads and pokes the backlog, then `: ready`; live pokes follow from `offer`. */
   async start(): Promise<void> {
     await this.#catchUp();
-    if (!this.#ended) this.#write(': ready\n\n');
+    if (!this.#ended) this.#out.write(': ready\n\n');
   }
 
-  /** A commit in this namespace (from the hub, synchronously on the write path). */
-  offer(commit: Commit): void {
+  /**
+   * A commit's positions that this subscription's filter matches, in its order, from its group
+   * (subscription-group.ts), synchronously on the write path; their pokes are `batch` from `start`.
+   */
+  offer(matching: readonly CommittedPosition[], batch: PokeBatch, start: number): void {
     if (this.#ended) return;
-    if (commit.missed === true) {
-      // Commits may have gone unreported: read from the cursor (what is poked stays exact).
-      this.#wake();
-      return;
-    }
-    const matching = commit.messages.filter((m) => this.#matches(m));
-    if (matching.length === 0) return;
     if (this.#readsOnly || this.#stalled) {
       this.#wake();
       return;
@@ -118,72 +124,49 @@ export class Subscription {
       else this.#pending.push(...matching);
       return;
     }
+    if (this.#key(matching[0] as CommittedPosition) > this.#cursor) {
+      // Live and all of it new (the usual case): send the group's shared pokes.
+      this.#cursor = this.#key(matching[matching.length - 1] as CommittedPosition);
+      this.#out.writeSlice(batch, start, start + matching.length);
+      if (this.#out.buffered > this.#limits.maxBufferBytes) this.#stall();
+      return;
+    }
     this.#pokeAll(matching);
+  }
+
+  /** Commits may have gone unreported: read from the cursor. */
+  resync(): void {
+    if (!this.#ended) this.#wake();
   }
 
   /** Writes a comment (keepalive); ignored while the client's buffer is full. */
   comment(text: string): void {
-    if (!this.#ended && !this.#stalled) this.#write(`: ${text}\n\n`);
+    if (!this.#ended && !this.#stalled) this.#out.write(`: ${text}\n\n`);
   }
 
   /** Ends the stream, with `: closed: <reason>` when given. */
   end(reason?: string): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#flush();
-    if (reason !== undefined && !this.res.destroyed) this.res.write(`: closed: ${reason}\n\n`);
-    this.res.end();
+    this.#out.end(reason === undefined ? undefined : `: closed: ${reason}\n\n`);
     this.#onEnd();
   }
 
-  #matches(m: CommittedPosition): boolean {
-    const spec = this.spec;
-    if (spec.kind === 'all') return true;
-    if (spec.kind === 'stream') return m.streamName === spec.stream;
-    if (category(m.streamName) !== spec.category) return false;
-    return spec.consumerGroup === undefined || isInConsumerGroup(m.streamName, spec.consumerGroup);
-  }
-
   #key(m: CommittedPosition): number {
-    return this.spec.kind === 'stream' ? m.position : m.globalPosition;
+    return orderKey(this.spec, m);
   }
 
   #pokeAll(positions: readonly CommittedPosition[]): void {
     const sorted =
       positions.length > 1 ? [...positions].sort((a, b) => this.#key(a) - this.#key(b)) : positions;
     for (const m of sorted) if (this.#key(m) > this.#cursor) this.#poke(m);
-    if (this.#buffered > this.#limits.maxBufferBytes) this.#stall();
+    if (this.#out.buffered > this.#limits.maxBufferBytes) this.#stall();
   }
 
   #poke(m: CommittedPosition): void {
     this.#cursor = this.#key(m);
-    this.#write(pokeText(m));
+    this.#out.write(pokeText(m));
   }
-
-  /**
-   * Queues `text`; what one event-loop turn queues leaves in one `res.write` (a group commit
-   * resolves many writes in the same turn, each a commit of its own), instead of one `res.write`
-   * per poke with its stream bookkeeping (docs/PERFORMANCE.md, the /subscribe profile).
-   */
-  #write(text: string): void {
-    if (this.res.destroyed) return;
-    if (this.#out === '') process.nextTick(() => this.#flush());
-    this.#out += text;
-  }
-
-  /** Hands the queued text to the socket now. */
-  #flush(): void {
-    const text = this.#out;
-    this.#out = '';
-    if (text !== '' && !this.res.destroyed) this.res.write(text);
-  }
-
-  /** Bytes waiting for the client: in the socket's buffer and queued for it. */
-  get #buffered(): number {
-    return this.res.writableLength + this.#out.length;
-  }
-
-  #out = '';
 
   /** Starts a read from the cursor, or asks the running one to read again. */
   #wake(): void {
@@ -219,13 +202,18 @@ export class Subscription {
       if (this.#ended) return;
       const page = await this.#read(this.#cursor + 1);
       for (const m of page) this.#poke(m);
-      this.#flush();
+      this.#out.flush();
       if (page.length < PAGE) return;
-      if (this.res.writableLength > this.#limits.maxBufferBytes && !(await this.#drained())) return;
+      if (this.#out.buffered > this.#limits.maxBufferBytes && !(await this.#drained())) return;
     }
   }
 
+  /** One page from `from`, shared with subscriptions of the same filter reading it now (shared-reads.ts). */
   #read(from: number): Promise<StoredMessage[]> {
+    return this.#reads.read(this.#readKey + String(from), () => this.#readOwn(from));
+  }
+
+  #readOwn(from: number): Promise<StoredMessage[]> {
     const spec = this.spec;
     const { store, target: ns } = this;
     if (spec.kind === 'stream') return store.getStream(ns, spec.stream, { position: from, batchSize: PAGE });
@@ -256,7 +244,7 @@ export class Subscription {
     return new Promise((resolve) => {
       const done = (ok: boolean): void => {
         clearTimeout(timer);
-        this.res.off('drain', onDrain);
+        stopWaiting();
         this.res.off('close', onClose);
         if (!ok) this.end('too slow: the client did not read its pokes; reconnect from your last position');
         resolve(ok && !this.#ended);
@@ -264,7 +252,7 @@ export class Subscription {
       const onDrain = (): void => done(true);
       const onClose = (): void => done(false);
       const timer = setTimeout(() => done(false), this.#limits.stallTimeoutMs);
-      this.res.once('drain', onDrain);
+      const stopWaiting = this.#out.onceDrained(onDrain);
       this.res.once('close', onClose);
     });
   }
