@@ -27,13 +27,6 @@ import { CommitWatcher } from './notify.js';
 import { migrate, type SchemaRef } from './schema.js';
 import { appendGroup } from './write.js';
 
-/**
- * Append groups of a namespace in flight at once per process. The next group waits for the
- * namespace lock inside PostgreSQL instead of in this process, so it commits as soon as the one
- * before it has, without a network turn in between; the lock still orders the commits.
- */
-const PIPELINED_GROUPS = 2;
-
 /** Connections per server process unless the URL says `?pool=N` (or `?max=N`). */
 export const DEFAULT_POOL_SIZE = 10;
 
@@ -152,10 +145,7 @@ function postgresBackend(pool: pg.Pool, watcher: CommitWatcher, origin: string):
   const writerOf = (ref: SchemaRef): GroupWriter => {
     let entry = writers.get(ref.schema);
     if (entry === undefined) {
-      entry = {
-        id: ref.id,
-        writer: new GroupWriter((messages) => appendGroup(pool, ref, origin, messages), PIPELINED_GROUPS),
-      };
+      entry = { id: ref.id, writer: new GroupWriter((messages) => appendGroup(pool, ref, origin, messages)) };
       writers.set(ref.schema, entry);
     }
     return entry.writer;
