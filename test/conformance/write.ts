@@ -143,6 +143,26 @@ export function writeConformance(opts: ConformanceOptions): void {
     expect(stored?.id).toBe(id);
   });
 
+  it('refuses the second of two writes with one id in the same tick, and lets an id through whose first write failed', async () => {
+    const ns = await createNamespace(h.store);
+    await writeSequential(h.store, ns, 'held-1', 1);
+    const id = '0190a5b4-1c2d-7e3f-8a4b-5c6d7e8f9a0c';
+    const other = '0190a5b4-1c2d-7e3f-8a4b-5c6d7e8f9a0d';
+    const outcomes = await Promise.allSettled([
+      h.store.writeMessage(ns, 'twin-1', { type: 'A', data: {} }, { id }),
+      h.store.writeMessage(ns, 'twin-2', { type: 'A', data: {} }, { id: id.toUpperCase() }),
+      // Fails on its version, so its id stays free for the write after it.
+      h.store.writeMessage(ns, 'held-1', { type: 'A', data: {} }, { id: other, expectedVersion: 5 }),
+      h.store.writeMessage(ns, 'twin-3', { type: 'A', data: {} }, { id: other }),
+    ]);
+    expect(
+      outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as { code?: string }).code)),
+    ).toEqual(['ok', 'DUPLICATE_MESSAGE_ID', 'STREAM_VERSION_CONFLICT', 'ok']);
+    expect((await h.store.getStream(ns, 'twin-1')).map((m) => m.id)).toEqual([id]);
+    expect(await h.store.getStream(ns, 'twin-2')).toEqual([]);
+    expect((await h.store.getStream(ns, 'twin-3')).map((m) => m.id)).toEqual([other]);
+  });
+
   it('generates a UUIDv7 id when none is given', async () => {
     const ns = await createNamespace(h.store);
     await writeSequential(h.store, ns, 's-1', 2);
