@@ -15,19 +15,21 @@ interface Pending {
 }
 
 /**
- * Hands queued writes to `commit` as one group, one group at a time: a group starts on the
- * event-loop turn after its first write, or once the previous group is durable if that is later.
- * Each caller gets its own outcome.
+ * Hands queued writes to `commit` as one group, `concurrency` groups at a time (one unless the
+ * backend orders concurrent groups itself): a group starts on the event-loop turn after its first
+ * write, or once a group in flight is durable if that is later. Each caller gets its own outcome.
  */
 export class GroupWriter {
   readonly #commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>;
+  readonly #concurrency: number;
   #pending: Pending[] = [];
   #scheduled = false;
-  #inFlight: Promise<void> | null = null;
+  readonly #inFlight = new Set<Promise<void>>();
   #idle: Promise<void> = Promise.resolve();
 
-  constructor(commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>) {
+  constructor(commit: (messages: NewMessage[]) => Promise<AppendOutcome[]>, concurrency = 1) {
     this.#commit = commit;
+    this.#concurrency = concurrency;
   }
 
   /** Queues a write; resolves once its group has committed. */
@@ -40,22 +42,30 @@ export class GroupWriter {
 
   /** Resolves when every queued write has been committed. */
   async drained(): Promise<void> {
-    while (this.#scheduled || this.#inFlight !== null) await (this.#inFlight ?? this.#idle);
+    while (this.#scheduled || this.#inFlight.size > 0) {
+      await (this.#inFlight.size > 0 ? Promise.race(this.#inFlight) : this.#idle);
+    }
   }
 
   #schedule(): void {
-    // One group at a time: writes that arrive while a group commits and syncs form the next one.
-    if (this.#scheduled || this.#inFlight !== null) return;
+    // Writes that arrive while the groups in flight commit and sync form the next one.
+    if (this.#scheduled || this.#inFlight.size >= this.#concurrency) return;
     this.#scheduled = true;
-    this.#idle = new Promise((done) => setImmediate(() => void this.#run().then(done)));
+    this.#idle = new Promise((done) =>
+      setImmediate(() => {
+        this.#run();
+        done();
+      }),
+    );
   }
 
-  async #run(): Promise<void> {
+  #run(): void {
     this.#scheduled = false;
-    this.#inFlight = this.#flush();
-    await this.#inFlight;
-    this.#inFlight = null;
-    if (this.#pending.length > 0) this.#schedule();
+    const flight: Promise<void> = this.#flush().then(() => {
+      this.#inFlight.delete(flight);
+      if (this.#pending.length > 0) this.#schedule();
+    });
+    this.#inFlight.add(flight);
   }
 
   async #flush(): Promise<void> {

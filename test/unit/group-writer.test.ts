@@ -1,6 +1,7 @@
 /**
- * GroupWriter (src/store/group-writer.ts): one group in flight per namespace; writes that arrive
- * while it commits and syncs become the next group, and each caller gets its own outcome.
+ * GroupWriter (src/store/group-writer.ts): one group in flight per namespace (or as many as the
+ * backend allows); writes that arrive while groups commit and sync become the next group, and each
+ * caller gets its own outcome.
  */
 import { describe, expect, it } from 'vitest';
 import { EventoError } from '../../src/errors.js';
@@ -87,6 +88,34 @@ describe('GroupWriter', () => {
     await turn();
     expect(drained).toBe(false); // B's group has started but not finished
     calls[1]?.finish([{ position: 1, globalPosition: 2 }]);
+    await draining;
+    expect(drained).toBe(true);
+  });
+
+  it('keeps up to `concurrency` groups in flight, and drains only once all of them are done', async () => {
+    const { calls, commit } = manualCommit();
+    const writer = new GroupWriter(commit, 2);
+    const a = writer.write(message('A'));
+    await turn();
+    const b = writer.write(message('B'));
+    await turn();
+    const c = writer.write(message('C'));
+    await turn();
+    expect(calls.map((call) => call.types)).toEqual([['A'], ['B']]); // C waits for a free slot
+
+    let drained = false;
+    const draining = writer.drained().then(() => (drained = true));
+    calls[1]?.finish([{ position: 1, globalPosition: 2 }]); // the later group finishes first
+    expect(await b).toEqual({ position: 1, globalPosition: 2 });
+    await turn();
+    await turn();
+    expect(calls.map((call) => call.types)).toEqual([['A'], ['B'], ['C']]);
+    calls[2]?.finish([{ position: 2, globalPosition: 3 }]);
+    expect(await c).toEqual({ position: 2, globalPosition: 3 });
+    await turn();
+    expect(drained).toBe(false); // A is still in flight
+    calls[0]?.finish([{ position: 0, globalPosition: 1 }]);
+    expect(await a).toEqual({ position: 0, globalPosition: 1 });
     await draining;
     expect(drained).toBe(true);
   });
