@@ -14,18 +14,20 @@
  * escapes is well-formed text, which is all `isNameText` asks beyond being non-empty.
  */
 import { parseTime, parseTimeBytes } from '../store/time.js';
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  MINUS,
+  NINE,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+  ZERO,
+} from './json-bytes.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const MINUS = 0x2d;
-const ZERO = 0x30;
-const NINE = 0x39;
 /** Deeper lines go to `validateRecordLine` (whose limit, 100 levels of `data`, is above this). */
 const MAX_DEPTH = 64;
 

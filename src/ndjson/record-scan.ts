@@ -21,10 +21,7 @@ import {
 import type { ValidRecord } from './record.js';
 import { parseTime, parseTimeBytes } from '../store/time.js';
 import { isNameText, isUuid } from '../store/validate.js';
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
+import { BACKSLASH, OPEN_BRACE, QUOTE } from './json-bytes.js';
 
 /** A valid record's fields but `data` and `meta`, whose places in the line are given instead. */
 export interface ScannedRecord extends Omit<ValidRecord, 'data' | 'meta'> {

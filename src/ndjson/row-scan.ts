@@ -13,6 +13,15 @@
  * else it returns null and the caller parses the reply with `JSON.parse`, so this is an
  * optimisation, never a second definition of the format.
  */
+import {
+  BACKSLASH,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COMMA,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  QUOTE,
+} from './json-bytes.js';
 
 /** One row as the export needs it. */
 export interface ScannedRow {
@@ -22,14 +31,6 @@ export interface ScannedRow {
   /** The `time` element without quotes (only when asked for). */
   time: string | null;
 }
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
 
 /** What goes before each element in a record line, and after the last. */
 const KEYS = [

@@ -5,12 +5,7 @@
  */
 import { endOfString, endOfValue } from '../ndjson/canonical-json.js';
 import type { PathStep } from './rule.js';
-
-const COMMA = 0x2c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
+import { CLOSE_BRACE, CLOSE_BRACKET, COMMA, OPEN_BRACE, OPEN_BRACKET } from '../ndjson/json-bytes.js';
 
 /** A path step with the bytes its key is written as. */
 export type ByteStep = { kind: 'key'; needle: Buffer } | { kind: 'each' } | { kind: 'index'; index: number };

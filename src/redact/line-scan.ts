@@ -11,9 +11,8 @@
  * with neither of those and without the canonical bytes cannot hold the key. A false "yes" only
  * costs a parse.
  */
+import { BACKSLASH, QUOTE } from '../ndjson/json-bytes.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const ID = Buffer.from('{"id":"');
 const STREAM = Buffer.from(',"stream":"');
 const TYPE = Buffer.from(',"type":"');

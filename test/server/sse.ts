@@ -1,5 +1,8 @@
 /** A small `text/event-stream` client for the /subscribe tests: collects pokes and comments. */
+import { randomUUID } from 'node:crypto';
 import { get, type IncomingMessage } from 'node:http';
+import type { StoredMessage } from '../../src/store/store.js';
+import type { TestServer } from './helpers.js';
 
 export interface Poke {
   stream: string;
@@ -105,4 +108,22 @@ function client(res: IncomingMessage, destroy: () => void): SseClient {
     close: destroy,
   };
   return self;
+}
+
+/**
+ * Imports `n` messages of category `slow` from global position `offset + 1`, with stream names
+ * of 2 KB so that a paused client's socket buffers fill (20,000 pokes are 40 MB).
+ */
+export async function importSlow(store: TestServer['store'], n: number, offset: number): Promise<void> {
+  const messages: StoredMessage[] = Array.from({ length: n }, (_, i) => ({
+    id: randomUUID(),
+    streamName: `slow-${'x'.repeat(2000)}${(offset + i) % 50}`,
+    type: 'T',
+    position: Math.floor((offset + i) / 50),
+    globalPosition: offset + i + 1,
+    data: '{}',
+    metadata: null,
+    time: 1_752_573_600_000_000,
+  }));
+  await store.importBatch('default', messages);
 }

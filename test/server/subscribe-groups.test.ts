@@ -3,11 +3,9 @@
  * one poke Buffer per commit; shared-reads.ts: one store read per page): each must still get
  * every message exactly once, in order, from its own position, whatever the others do.
  */
-import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StoredMessage } from '../../src/store/store.js';
 import { expectOk, useServer, type TestServer } from './helpers.js';
-import { openSubscription, type Poke, type SseClient } from './sse.js';
+import { importSlow, openSubscription, type Poke, type SseClient } from './sse.js';
 
 const open: SseClient[] = [];
 afterEach(() => {
@@ -85,24 +83,6 @@ describe('GET /subscribe, many subscriptions with one filter', () => {
     expect(reads).toBeLessThanOrEqual(40);
   });
 });
-
-/**
- * Imports `n` messages of category `slow` from global position `offset + 1`, with stream names
- * of 2 KB so that a paused client's socket buffers fill.
- */
-async function importSlow(store: TestServer['store'], n: number, offset: number): Promise<void> {
-  const messages: StoredMessage[] = Array.from({ length: n }, (_, i) => ({
-    id: randomUUID(),
-    streamName: `slow-${'x'.repeat(2000)}${(offset + i) % 50}`,
-    type: 'T',
-    position: Math.floor((offset + i) / 50),
-    globalPosition: offset + i + 1,
-    data: '{}',
-    metadata: null,
-    time: 1_752_573_600_000_000,
-  }));
-  await store.importBatch('default', messages);
-}
 
 describe('GET /subscribe, one slow subscription among many with its filter', () => {
   const server = useServer({ subscriptions: { limits: { maxBufferBytes: 4096, stallTimeoutMs: 20_000 } } });

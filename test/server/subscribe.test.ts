@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../../src/store/store.js';
-import { expectOk, useServer, type TestServer } from './helpers.js';
-import { openSubscription, type Poke, type SseClient } from './sse.js';
+import { expectOk, useServer } from './helpers.js';
+import { importSlow, openSubscription, type Poke, type SseClient } from './sse.js';
 
 type CategoryRow = [string, string, string, number, number, unknown, unknown, string];
 
@@ -243,24 +243,6 @@ describe('GET /subscribe', () => {
     expect([wrong.status, wrong.errorBody]).toMatchObject([403, { error: { code: 'AUTH_UNAUTHORIZED' } }]);
   });
 });
-
-/**
- * Imports `n` messages of category `slow` from global position `offset + 1`, with stream names
- * of 2 KB so that 20,000 pokes (40 MB) overflow the loopback socket buffers of a paused client.
- */
-async function importSlow(store: TestServer['store'], n: number, offset: number): Promise<void> {
-  const messages: StoredMessage[] = Array.from({ length: n }, (_, i) => ({
-    id: randomUUID(),
-    streamName: `slow-${'x'.repeat(2000)}${(offset + i) % 50}`,
-    type: 'T',
-    position: Math.floor((offset + i) / 50),
-    globalPosition: offset + i + 1,
-    data: '{}',
-    metadata: null,
-    time: 1_752_573_600_000_000,
-  }));
-  await store.importBatch('default', messages);
-}
 
 describe('GET /subscribe with a client that falls behind', () => {
   const server = useServer({ subscriptions: { limits: { maxBufferBytes: 4096, stallTimeoutMs: 20_000 } } });

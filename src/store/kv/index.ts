@@ -74,6 +74,13 @@ function prepareDirectory(dir: string): void {
   }
 }
 
+/**
+ * Append groups of a namespace in flight at once: LMDB runs write transactions one after
+ * another, each seeing the ones before it, so the next group can commit while the previous one
+ * syncs; each caller still waits for its own group to be durable.
+ */
+const PIPELINED_GROUPS = 2;
+
 export function createKvBackend(options: KvBackendOptions): StoreBackend {
   prepareDirectory(options.dir);
   const unlock = lockDirectory(options.dir);
@@ -94,12 +101,6 @@ export function createKvBackend(options: KvBackendOptions): StoreBackend {
   }
   const registry = new Registry(db);
   const writers = new Map<string, GroupWriter>();
-  /**
-   * Append groups of a namespace in flight at once: LMDB runs write transactions one after
-   * another, each seeing the ones before it, so the next group can commit while the previous one
-   * syncs; each caller still waits for its own group to be durable.
-   */
-  const PIPELINED_GROUPS = 2;
   const synced = async (): Promise<void> => {
     if (durable) await db.flushed;
   };
