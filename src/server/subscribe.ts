@@ -44,12 +44,16 @@ export function registerSubscribeRoute(
     });
     res.flushHeaders();
     const subscription: Subscription = new Subscription(spec, auth.ref, res, deps.store, {
-      sharedStorage: deps.store.supports.sharedStorage,
       reads: options.hub.reads,
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       onEnd: () => options.hub.remove(subscription),
     });
-    options.hub.add(subscription, stillAuthorized);
+    try {
+      await options.hub.add(subscription, stillAuthorized);
+    } catch {
+      subscription.end('the store could not be read; reconnect from your last position');
+      return;
+    }
     await subscription.start();
   };
   app.get('/subscribe', handler);

@@ -51,7 +51,11 @@ export class SubscriptionGroup {
   readonly members = new Set<Subscription>();
   #batch: PokeBatch | null = null;
 
-  constructor(readonly spec: SubscriptionSpec) {}
+  constructor(
+    readonly spec: SubscriptionSpec,
+    /** The namespace incarnation of its members. */
+    readonly incarnation: string,
+  ) {}
 
   /** Offers the commit's matching positions (if any) and their pokes to every member. */
   offer(view: CommitView): void {

@@ -7,9 +7,12 @@
  * every subscription a keepalive comment and re-checks its token on a timer, and ends them all at
  * shutdown. The hub knows nothing of backends: whatever the store reports as committed (this
  * process's writes and imports, and other processes' on shared storage) reaches it the same way.
+ * On shared storage those reports can come out of global order, so they only wake the namespace's
+ * tail (namespace-tail.ts), which reads what was committed and hands it to the groups in order.
  */
 import type { EventStore } from '../store/event-store.js';
-import type { Commit } from '../store/store.js';
+import type { Commit, CommittedPosition } from '../store/store.js';
+import { NamespaceTail } from './namespace-tail.js';
 import { SharedReads } from './shared-reads.js';
 import type { Subscription } from './subscription.js';
 import { filterKey, SubscriptionGroup, viewCommit } from './subscription-group.js';
@@ -31,12 +34,20 @@ export class SubscriptionHub {
   /** Store reads shared by subscriptions that read the same page at the same time. */
   readonly reads = new SharedReads();
   readonly #entries = new Map<Subscription, Entry>();
-  /** Namespace id → filter key → group. */
+  /** Namespace id → incarnation and filter key → group. */
   readonly #groups = new Map<string, Map<string, SubscriptionGroup>>();
+  /** Shared storage only: namespace id → incarnation → tail. */
+  readonly #tails = new Map<string, Map<string, NamespaceTail>>();
+  /** Shared storage only: the tail that feeds each subscription. */
+  readonly #tailOf = new Map<Subscription, NamespaceTail>();
+  readonly #store: EventStore;
+  readonly #shared: boolean;
   readonly #stopListening: () => void;
   readonly #timers: NodeJS.Timeout[];
 
   constructor(store: EventStore, options: HubOptions = {}) {
+    this.#store = store;
+    this.#shared = store.supports.sharedStorage;
     this.#stopListening = store.onCommit((commit) => this.#dispatch(commit));
     this.#timers = [
       setInterval(
@@ -53,28 +64,69 @@ export class SubscriptionHub {
     return this.#entries.size;
   }
 
-  /** Registers a subscription (before it reads its backlog); it leaves by itself when it ends. */
-  add(subscription: Subscription, stillAuthorized: () => Promise<boolean>): void {
+  /**
+   * Registers a subscription; it leaves by itself when it ends. Resolves when it may read its
+   * backlog (on shared storage, once its namespace's tail knows where it starts); rejects when the
+   * store cannot be read.
+   */
+  async add(subscription: Subscription, stillAuthorized: () => Promise<boolean>): Promise<void> {
     let groups = this.#groups.get(subscription.namespace);
     if (groups === undefined) {
       groups = new Map();
       this.#groups.set(subscription.namespace, groups);
     }
-    const key = filterKey(subscription.spec);
+    const key = groupKey(subscription);
     let group = groups.get(key);
     if (group === undefined) {
-      group = new SubscriptionGroup(subscription.spec);
+      group = new SubscriptionGroup(subscription.spec, subscription.incarnation);
       groups.set(key, group);
     }
     group.members.add(subscription);
     this.#entries.set(subscription, { subscription, stillAuthorized });
+    if (this.#shared) await this.#tailFor(subscription).ready;
+  }
+
+  /** The tail of the subscription's namespace incarnation, started by its first subscription. */
+  #tailFor(subscription: Subscription): NamespaceTail {
+    const { namespace, incarnation } = subscription;
+    let tails = this.#tails.get(namespace);
+    if (tails === undefined) {
+      tails = new Map();
+      this.#tails.set(namespace, tails);
+    }
+    let tail = tails.get(incarnation);
+    if (tail === undefined) {
+      const started = new NamespaceTail(this.#store, subscription.target, (messages) =>
+        this.#offer(namespace, incarnation, messages),
+      );
+      tails.set(incarnation, started);
+      // Could not start: the next subscription starts another.
+      started.ready.catch(() => this.#dropTail(namespace, incarnation, started));
+      tail = started;
+    }
+    tail.members++;
+    this.#tailOf.set(subscription, tail);
+    return tail;
+  }
+
+  #dropTail(namespace: string, incarnation: string, tail: NamespaceTail): void {
+    tail.close();
+    const tails = this.#tails.get(namespace);
+    if (tails?.get(incarnation) !== tail) return;
+    tails.delete(incarnation);
+    if (tails.size === 0) this.#tails.delete(namespace);
   }
 
   /** Called by a subscription when it ends. */
   remove(subscription: Subscription): void {
     if (!this.#entries.delete(subscription)) return;
+    const tail = this.#tailOf.get(subscription);
+    if (tail !== undefined) {
+      this.#tailOf.delete(subscription);
+      if (--tail.members === 0) this.#dropTail(subscription.namespace, subscription.incarnation, tail);
+    }
     const groups = this.#groups.get(subscription.namespace);
-    const key = filterKey(subscription.spec);
+    const key = groupKey(subscription);
     const group = groups?.get(key);
     if (groups === undefined || group === undefined) return;
     group.members.delete(subscription);
@@ -86,11 +138,17 @@ export class SubscriptionHub {
   close(reason: string): void {
     for (const timer of this.#timers) clearInterval(timer);
     this.#stopListening();
+    for (const tails of this.#tails.values()) for (const tail of tails.values()) tail.close();
     this.#each((s) => s.subscription.end(reason));
   }
 
   #dispatch(commit: Commit): void {
     this.reads.committed();
+    if (this.#shared) {
+      // Only a wake-up: the tail reads what was committed, missed commits included.
+      for (const tail of this.#tails.get(commit.namespace)?.values() ?? []) tail.wake();
+      return;
+    }
     const groups = this.#groups.get(commit.namespace);
     if (groups === undefined) return;
     if (commit.missed === true) {
@@ -100,6 +158,14 @@ export class SubscriptionHub {
     }
     const view = viewCommit(commit.messages);
     for (const group of groups.values()) group.offer(view);
+  }
+
+  /** What a tail read, to the groups of its namespace incarnation. */
+  #offer(namespace: string, incarnation: string, messages: readonly CommittedPosition[]): void {
+    const groups = this.#groups.get(namespace);
+    if (groups === undefined) return;
+    const view = viewCommit(messages);
+    for (const group of groups.values()) if (group.incarnation === incarnation) group.offer(view);
   }
 
   #each(fn: (entry: Entry) => void): void {
@@ -116,4 +182,9 @@ export class SubscriptionHub {
       );
     });
   }
+}
+
+/** Subscriptions with the same filter on the same namespace incarnation share a group. */
+function groupKey(subscription: Subscription): string {
+  return `${subscription.incarnation}\n${filterKey(subscription.spec)}`;
 }

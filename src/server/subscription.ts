@@ -12,11 +12,11 @@
  *
  * How no poke is lost: the subscription is registered with the hub (and so receives every commit)
  * BEFORE it reads the backlog; commits that arrive while it reads are held back and poked after it,
- * minus what the reads already covered (everything at or below the cursor). In `hints` mode a live
- * commit is poked straight from the positions the store reported; in `reads` mode (correlation
- * filters, which need each message's metadata, and storage shared with other processes, whose
- * commit reports are only wake-ups) every commit wakes a read from the cursor, so what is poked is
- * exactly what `category.get`/`stream.get` return. When the client reads slower than pokes come,
+ * minus what the reads already covered (everything at or below the cursor). A live commit is poked
+ * straight from the positions the hub hands on (on storage shared with other processes, those come
+ * from the namespace's tail, namespace-tail.ts, in global order); with a correlation filter, which
+ * needs each message's metadata, every matching commit wakes a read from the cursor instead, so
+ * what is poked is exactly what `category.get` returns. When the client reads slower than pokes come,
  * at most `maxBufferBytes` wait in memory: the subscription then stops pushing, waits for the client
  * to drain and catches up from the store; a client that does not drain within `stallTimeoutMs` is
  * disconnected with `: closed: too slow` and reconnects from its last position. Nothing is skipped.
@@ -56,6 +56,8 @@ const DEFAULT_LIMITS: SubscriptionLimits = {
 
 export class Subscription {
   readonly namespace: string;
+  /** The namespace incarnation it was opened on ('' when the target is a bare id). */
+  readonly incarnation: string;
   #cursor: number;
   /** Held live positions while reading; null when live. */
   #pending: CommittedPosition[] | null = [];
@@ -69,11 +71,10 @@ export class Subscription {
 
   constructor(
     readonly spec: SubscriptionSpec,
-    private readonly target: NamespaceTarget,
+    readonly target: NamespaceTarget,
     private readonly res: ServerResponse,
     private readonly store: EventStore,
     options: {
-      sharedStorage: boolean;
       reads: SharedReads;
       limits?: Partial<SubscriptionLimits>;
       onEnd: () => void;
@@ -81,11 +82,11 @@ export class Subscription {
   ) {
     this.namespace = typeof target === 'string' ? target : target.id;
     this.#reads = options.reads;
-    const incarnation = typeof target === 'string' ? '' : target.incarnation;
-    this.#readKey = `${this.namespace}\n${incarnation}\n${filterKey(spec)}\n`;
+    this.incarnation = typeof target === 'string' ? '' : target.incarnation;
+    this.#readKey = `${this.namespace}\n${this.incarnation}\n${filterKey(spec)}\n`;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.#cursor = spec.kind === 'stream' ? spec.position - 1 : Math.max(1, spec.position) - 1;
-    this.#readsOnly = options.sharedStorage || (spec.kind === 'category' && spec.correlation !== undefined);
+    this.#readsOnly = spec.kind === 'category' && spec.correlation !== undefined;
     this.#out = new SseOutput(res);
     res.once('close', () => this.end());
     this.#onEnd = options.onEnd;

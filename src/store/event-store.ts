@@ -228,6 +228,15 @@ export class EventStore {
     return { ...record, ...(await this.#call(() => this.#backend.namespaceStats(refOf(record)))) };
   }
 
+  /**
+   * The namespace's highest global position, 0 when it is empty (see `StoreBackend`). Throws
+   * NAMESPACE_NOT_FOUND.
+   */
+  async lastGlobalPosition(ns: NamespaceTarget): Promise<number> {
+    const ref = await this.#ref(ns);
+    return this.#call(() => this.#backend.lastGlobalPosition(ref));
+  }
+
   async setTokenHash(id: string, tokenHash: string): Promise<void> {
     this.#namespaces.forget(id);
     await this.#call(() => this.#backend.setTokenHash(id, tokenHash)).finally(() =>

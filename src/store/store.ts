@@ -253,6 +253,12 @@ export interface StoreBackend {
   setTokenHash(id: string, tokenHash: string): Promise<void>;
   /** Message and stream counts and the newest message's time. */
   namespaceStats(ns: NamespaceRef): Promise<NamespaceStats>;
+  /**
+   * The highest global position stored in the namespace, 0 when it is empty. On shared storage,
+   * every message at or below it is committed: none with a lower position commits later (the
+   * guarantee `readCategory` gives, ADR 0005), imports of sparse positions aside.
+   */
+  lastGlobalPosition(ns: NamespaceRef): Promise<number>;
 
   /**
    * Appends one message at the stream's next position (0 for a new stream) and the namespace's

@@ -4,6 +4,7 @@ import {
   canonicalJson,
   createNamespace,
   gposOf,
+  record,
   rejectionOf,
   TOKEN_HASH,
   useStore,
@@ -52,6 +53,20 @@ export function namespacesConformance(opts: ConformanceOptions): void {
     await createNamespace(h.store, ns);
     expect(await h.store.getCategory(ns, '')).toEqual([]);
     expect((await h.store.writeMessage(ns, 's-1', { type: 'A', data: {} })).position).toBe(0);
+  });
+
+  it('reports the highest global position: 0 when empty, then after writes and imports', async () => {
+    const ns = await createNamespace(h.store);
+    expect(await h.store.lastGlobalPosition(ns)).toBe(0);
+    await writeSequential(h.store, ns, 's-1', 3);
+    expect(await h.store.lastGlobalPosition(ns)).toBe(3);
+    await h.store.importBatch(ns, [record({ streamName: 'imp-1', position: 0, globalPosition: 90 })]);
+    expect(await h.store.lastGlobalPosition(ns)).toBe(90);
+    await h.store.importBatch(ns, [record({ streamName: 'imp-2', position: 0, globalPosition: 40 })]);
+    expect(await h.store.lastGlobalPosition(ns)).toBe(90);
+    expect((await h.store.writeMessage(ns, 's-1', { type: 'A', data: {} })).globalPosition).toBe(91);
+    expect(await h.store.lastGlobalPosition(ns)).toBe(91);
+    expect((await rejectionOf(h.store.lastGlobalPosition('ghost'))).code).toBe('NAMESPACE_NOT_FOUND');
   });
 
   it('rejects deleting or inspecting a missing namespace with NAMESPACE_NOT_FOUND', async () => {

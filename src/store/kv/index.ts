@@ -22,7 +22,7 @@ import { GroupWriter } from '../group-writer.js';
 import type { BackendDefinition, BackendOpenOptions, NamespaceRef, StoreBackend } from '../store.js';
 import { importBatch } from './import.js';
 import { lockDirectory } from './lock.js';
-import { Registry, type Db } from './namespace.js';
+import { readStats, Registry, type Db } from './namespace.js';
 import { categoryChunks, categoryFilter, chunkSize, paged, streamChunks, windowChunks } from './pages.js';
 import * as read from './read.js';
 import { appendGroup } from './write.js';
@@ -139,6 +139,7 @@ export function createKvBackend(options: KvBackendOptions): StoreBackend {
       await synced();
     },
     namespaceStats: async (ns) => read.namespaceStats(db, registry.keys(ns)),
+    lastGlobalPosition: async (ns) => readStats(db, registry.keys(ns))[0] - 1,
     write: async (ns, message) => writerOf(ns).write(message),
     readStream: (ns, name, o) => {
       const keysOf = () => registry.keys(ns);

@@ -170,6 +170,7 @@ function postgresBackend(pool: pg.Pool, watcher: CommitWatcher, origin: string):
     listNamespaces: async () => registry.list(),
     setTokenHash: async (id: string, hash: string) => registry.setTokenHash(id, hash),
     namespaceStats: async (ns) => on(ns, (s) => read.namespaceStats(pool, s)),
+    lastGlobalPosition: async (ns) => on(ns, (s) => read.lastGlobalPosition(pool, s)),
     write: async (ns, message: NewMessage): Promise<WriteResult> => on(ns, (s) => writerOf(s).write(message)),
     readStream: (ns, name: string, o: ReadStreamOptions): AsyncIterable<StoredMessage[]> =>
       resolvedPages(registry, ns, (s) => read.readStream(pool, s, name, o)),

@@ -245,6 +245,15 @@ export async function listCategories(pool: pg.Pool, ref: SchemaRef): Promise<Cat
   );
 }
 
+export async function lastGlobalPosition(pool: pg.Pool, ref: SchemaRef): Promise<number> {
+  const [row] = await query<{ g: string | null }>(
+    pool,
+    ref,
+    `SELECT max(global_position) AS g FROM ${ref.table}`,
+  );
+  return row?.g == null ? 0 : Number(row.g);
+}
+
 export async function namespaceStats(pool: pg.Pool, ref: SchemaRef): Promise<NamespaceStats> {
   const [row] = await query<NamespaceStats>(
     pool,

@@ -119,6 +119,7 @@ export function createSqliteBackend(options: SqliteBackendOptions): StoreBackend
     listNamespaces: async () => registry.list(),
     setTokenHash: async (id: string, hash: string) => registry.setTokenHash(id, hash),
     namespaceStats: async (ns) => registry.use(ns, read.namespaceStats),
+    lastGlobalPosition: async (ns) => registry.use(ns, read.lastGlobalPosition),
     // Group commit (write.ts) on the event loop. (A write worker thread was measured too: on 2
     // cores, shared with the clients, it was no faster; see PERFORMANCE.md.)
     write: async (ns, message: NewMessage): Promise<WriteResult> =>

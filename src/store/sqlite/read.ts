@@ -203,6 +203,11 @@ export function listCategories(h: NamespaceDb): CategorySummary[] {
     .all() as CategorySummary[];
 }
 
+export function lastGlobalPosition(h: NamespaceDb): number {
+  const row = h.statement('SELECT max(global_position) AS g FROM messages').get() as { g: number | null };
+  return row.g ?? 0;
+}
+
 export function namespaceStats(h: NamespaceDb): NamespaceStats {
   const counts = h
     .statement('SELECT count(*) AS messageCount, count(DISTINCT stream_name) AS streamCount FROM messages')
