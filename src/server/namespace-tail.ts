@@ -9,6 +9,13 @@
  * own; and the subscriptions poke from the positions handed on, as they do on a single-process
  * backend, with the shared pre-framed chunks (sse-output.ts).
  *
+ * No read at all in the usual case: a reported commit whose positions follow on from the last one
+ * handed on (the next global positions, without a gap) is handed on as it is. Nothing can lie
+ * between the two, and whatever commits after it has higher positions (commits are ordered by
+ * global position, ADR 0005), so it comes later by its own report or a read. A commit that leaves
+ * a gap (another process's commit not reported yet, an import's sparse positions, a sequence
+ * number a failed write used) wakes a read instead.
+ *
  * The start: the tail begins after the namespace's highest global position, read when its first
  * subscription registers and before that subscription reads its backlog. Every message at or below
  * it is committed by then, so the backlog has it; every later one is read by the tail. A
@@ -16,7 +23,7 @@
  * it registered was committed, so nothing falls between the two either.
  */
 import type { EventStore, NamespaceTarget } from '../store/event-store.js';
-import type { CommittedPosition } from '../store/store.js';
+import type { Commit, CommittedPosition } from '../store/store.js';
 
 /** Messages per read. */
 const PAGE = 1000;
@@ -46,6 +53,24 @@ export class NamespaceTail {
       this.#started = true;
       if (this.#dirty) this.wake();
     });
+  }
+
+  /** A commit in the namespace: handed on as it is when it follows on from the last one, else read. */
+  report(commit: Commit): void {
+    if (this.#closed) return;
+    const last = commit.messages[commit.messages.length - 1];
+    if (
+      last !== undefined &&
+      commit.missed !== true &&
+      this.#started &&
+      !this.#reading &&
+      followsOn(this.#position, commit.messages)
+    ) {
+      this.#position = last.globalPosition;
+      this.deliver(commit.messages);
+      return;
+    }
+    this.wake();
   }
 
   /** Something was committed in the namespace: read it (or read again after the running read). */
@@ -98,4 +123,12 @@ export class NamespaceTail {
     }, RETRY_MS);
     this.#retry.unref();
   }
+}
+
+/** True when `messages` are exactly the global positions after `position`, in order. */
+function followsOn(position: number, messages: readonly CommittedPosition[]): boolean {
+  for (let i = 0; i < messages.length; i++) {
+    if ((messages[i] as CommittedPosition).globalPosition !== position + 1 + i) return false;
+  }
+  return true;
 }

@@ -145,8 +145,8 @@ export class SubscriptionHub {
   #dispatch(commit: Commit): void {
     this.reads.committed();
     if (this.#shared) {
-      // Only a wake-up: the tail reads what was committed, missed commits included.
-      for (const tail of this.#tails.get(commit.namespace)?.values() ?? []) tail.wake();
+      // The tail hands it on in order, or reads what was committed (missed commits included).
+      for (const tail of this.#tails.get(commit.namespace)?.values() ?? []) tail.report(commit);
       return;
     }
     const groups = this.#groups.get(commit.namespace);
